@@ -1,0 +1,118 @@
+"""Find the chunks that answer a question: vector search, BM25, and their rank fusion.
+
+The default mode and the relevance floor were chosen by measurement on the labelled question
+set in tests/fixtures/rag (see bench/rag.py and tests/rag/test_retrieval_quality.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedders import Embedder, embed_array
+from .keywords import terms
+from .store import Store
+from .types import Hit
+
+MODES = ("hybrid", "vector", "keyword")
+DEFAULT_MODE = "hybrid"
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 is worth little more than rank 5
+CANDIDATES = 30  # from each retriever, before fusion
+# Below this cosine the best chunk is not about the question (MiniLM: unrelated text scores ~0-0.2).
+MIN_RELEVANCE = 0.3
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    hits: list[Hit]
+    relevant: bool  # False: nothing in the documents is about the question
+
+    @property
+    def best_cosine(self) -> float:
+        return max((h.vector_score or 0.0 for h in self.hits), default=0.0)
+
+
+class VectorIndex:
+    """All vectors of a store in memory for exact search with numpy: the same cosine ranking as
+    the SQL search, several times faster on large stores. Valid for one store generation."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, generation: int):
+        self.ids, self.vectors, self.generation = ids, vectors, generation
+
+    @classmethod
+    def from_store(cls, store: Store) -> VectorIndex:
+        ids, vectors = store.all_vectors()
+        return cls(ids, vectors, store.generation)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if not len(self.ids):
+            return []
+        scores = self.vectors @ query  # rows are unit length, so this is the cosine
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((self.ids[top], -scores[top]))]
+        return [(int(self.ids[i]), float(scores[i])) for i in top]
+
+
+def search(
+    store: Store,
+    embedder: Embedder,
+    query: str,
+    k: int = 5,
+    mode: str = DEFAULT_MODE,
+    vector_index: VectorIndex | None = None,
+) -> SearchResult:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    store.check_embedder(embedder.model_id, embedder.dim)
+    qvec = embed_array(embedder, [query])[0]
+    n = max(CANDIDATES, k)
+    if vector_index is not None and vector_index.generation == store.generation:
+        by_vector = vector_index.search(qvec, n)
+    else:
+        by_vector = store.vector_search(qvec, n)
+    by_keyword = store.keyword_search(list(terms(query)), n) if mode != "vector" else []
+    ranked = _rank(by_vector, by_keyword, mode)[:k]
+    cosines = dict(by_vector)
+    missing = [cid for cid, _ in ranked if cid not in cosines]
+    cosines.update(store.cosines(missing, qvec))
+    rows = store.chunks_by_id([cid for cid, _ in ranked])
+    vranks = {cid: i for i, (cid, _) in enumerate(by_vector, start=1)}
+    kranks = {cid: i for i, (cid, _) in enumerate(by_keyword, start=1)}
+    kscores = dict(by_keyword)
+    hits = []
+    for cid, score in ranked:
+        row = rows[cid]
+        ranks = {name: r[cid] for name, r in (("vector", vranks), ("keyword", kranks)) if cid in r}
+        hits.append(
+            Hit(
+                chunk_id=cid,
+                file=row["file"],
+                page=row["page"],
+                heading=row["heading"],
+                text=row["text"],
+                char_start=row["char_start"],
+                char_end=row["char_end"],
+                score=score,
+                vector_score=cosines.get(cid),
+                keyword_score=kscores.get(cid),
+                ranks=ranks,
+            )
+        )
+    best = max((c for _, c in by_vector[:1]), default=0.0)
+    return SearchResult(query, mode, hits, relevant=best >= MIN_RELEVANCE)
+
+
+def _rank(by_vector, by_keyword, mode) -> list[tuple[int, float]]:
+    if mode == "vector":
+        return list(by_vector)
+    if mode == "keyword":
+        return list(by_keyword)
+    fused: dict[int, float] = {}
+    for results in (by_vector, by_keyword):
+        for rank, (cid, _) in enumerate(results, start=1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

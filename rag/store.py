@@ -1,0 +1,313 @@
+"""The DuckDB index: documents, chunks with metadata and FLOAT[dim] embeddings, BM25 term postings.
+
+One file per store. A document's chunks, vectors and terms are written in one transaction, so a
+failed or rejected ingest leaves the store exactly as it was. The store records the embedding
+model and dimension it was built with and refuses any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .errors import EmbedderMismatch, StoreError
+from .types import Chunk, LoadedDocument
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    file: str
+    kind: str
+    content_hash: str
+    size_bytes: int
+    pages: int | None
+    chunks: int
+    added_at: dt.datetime
+
+
+class Store:
+    """Open with `Store(path)` (creates the file) or `Store(path, read_only=True)`; close when done."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"No document store at {self.path}; ingest some files first.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"Cannot open the document store {self.path}: {exc}") from None
+        if not read_only:
+            self._create_tables()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _create_tables(self) -> None:
+        self.con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+        self.con.execute("CREATE SEQUENCE IF NOT EXISTS ids")
+        self.con.execute(
+            """CREATE TABLE IF NOT EXISTS documents (doc_id BIGINT, file VARCHAR, kind VARCHAR,
+            content_hash VARCHAR, size_bytes BIGINT, pages INTEGER, chunks INTEGER, added_at TIMESTAMP)"""
+        )
+        # doc_len is repeated on every posting so BM25 needs no join with the wide chunks table.
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS terms (chunk_id BIGINT, term VARCHAR, tf INTEGER, doc_len INTEGER)"
+        )
+
+    # --- the embedding model this index belongs to ---
+
+    def meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    @property
+    def embedding_model(self) -> tuple[str, int] | None:
+        model, dim = self.meta("embedding_model"), self.meta("embedding_dim")
+        return (model, int(dim)) if model and dim else None
+
+    def check_embedder(self, model_id: str, dim: int) -> None:
+        """Refuse an embedder other than the index's; the first one to write defines it."""
+        recorded = self.embedding_model
+        if recorded is None:
+            return
+        if recorded != (model_id, dim):
+            raise EmbedderMismatch(
+                f"This document store was built with the embedding model {recorded[0]} ({recorded[1]} dims), "
+                f"but {model_id} ({dim} dims) was selected. Select {recorded[0]}, or use a new store "
+                "and ingest the files again."
+            )
+
+    def _bind_embedder(self, model_id: str, dim: int) -> None:
+        self.check_embedder(model_id, dim)
+        if self.embedding_model is None:
+            self.con.executemany(
+                "INSERT INTO meta VALUES (?, ?)", [["embedding_model", model_id], ["embedding_dim", str(dim)]]
+            )
+            self.con.execute(
+                f"""CREATE TABLE IF NOT EXISTS chunks (chunk_id BIGINT, doc_id BIGINT, ordinal INTEGER,
+                page INTEGER, heading VARCHAR, char_start INTEGER, char_end INTEGER, text VARCHAR,
+                tokens INTEGER, embedding FLOAT[{int(dim)}])"""
+            )
+
+    def _set_meta(self, key: str, value) -> None:
+        self.con.execute("DELETE FROM meta WHERE key = ?", [key])
+        self.con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+
+    def _term_stats(self) -> tuple[int, int]:
+        """(chunks, term occurrences), kept in meta so BM25 need not scan every posting per query."""
+        return int(self.meta("bm25_chunks") or 0), int(self.meta("bm25_terms") or 0)
+
+    def _add_term_stats(self, chunks: int, occurrences: int) -> None:
+        n, total = self._term_stats()
+        self._set_meta("bm25_chunks", n + chunks)
+        self._set_meta("bm25_terms", total + occurrences)
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever the chunks change; in-memory caches of the vectors key on it."""
+        return int(self.meta("generation") or 0)
+
+    def _bump_generation(self) -> None:
+        self._set_meta("generation", self.generation + 1)
+
+    # --- documents ---
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.con.execute(
+            "SELECT file, kind, content_hash, size_bytes, pages, chunks, added_at FROM documents ORDER BY file"
+        ).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def document(self, file: str) -> DocumentInfo | None:
+        return next((d for d in self.documents() if d.file == file), None)
+
+    def file_with_hash(self, content_hash: str) -> str | None:
+        row = self.con.execute("SELECT file FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+        return row[0] if row else None
+
+    def replace_document(
+        self, doc: LoadedDocument, chunks: Sequence[Chunk], vectors: np.ndarray, model_id: str, dim: int
+    ) -> None:
+        """Add `doc`, replacing any document of the same file name, in one transaction."""
+        if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
+            raise ValueError("one vector of the index's dimension per chunk is required")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._bind_embedder(model_id, dim)
+            self._delete(doc.name)
+            doc_id = self.con.execute("SELECT nextval('ids')").fetchone()[0]
+            first = self.con.execute(f"SELECT nextval('ids') FROM range({len(chunks)})").fetchall()
+            chunk_ids = [row[0] for row in first]
+            self._insert_chunks(doc_id, chunk_ids, chunks, vectors, dim)
+            self.con.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    doc_id,
+                    doc.name,
+                    doc.kind,
+                    doc.content_hash,
+                    doc.size_bytes,
+                    doc.pages,
+                    len(chunks),
+                    dt.datetime.now(),
+                ],
+            )
+            self._bump_generation()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _insert_chunks(self, doc_id, chunk_ids, chunks, vectors, dim) -> None:
+        flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel())
+        chunk_rows = pa.table(  # noqa: F841 (read by DuckDB's replacement scan below)
+            {
+                "chunk_id": pa.array(chunk_ids, pa.int64()),
+                "ordinal": pa.array(range(len(chunks)), pa.int32()),
+                "page": pa.array([c.page for c in chunks], pa.int32()),
+                "heading": pa.array([c.heading for c in chunks], pa.string()),
+                "char_start": pa.array([c.char_start for c in chunks], pa.int32()),
+                "char_end": pa.array([c.char_end for c in chunks], pa.int32()),
+                "text": pa.array([c.text for c in chunks], pa.string()),
+                "tokens": pa.array([c.tokens for c in chunks], pa.int32()),
+                "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
+            }
+        )
+        self.con.execute(
+            f"""INSERT INTO chunks SELECT chunk_id, {int(doc_id)}, ordinal, page, heading, char_start, char_end,
+            text, tokens, embedding::FLOAT[{int(dim)}] FROM chunk_rows"""
+        )
+        from .keywords import terms
+
+        postings: dict[str, list] = {"chunk_id": [], "term": [], "tf": [], "doc_len": []}
+        for chunk_id, chunk in zip(chunk_ids, chunks, strict=True):
+            counts: Counter = terms(chunk.embed_text)
+            length = sum(counts.values())
+            for term, tf in counts.items():
+                postings["chunk_id"].append(chunk_id)
+                postings["term"].append(term)
+                postings["tf"].append(tf)
+                postings["doc_len"].append(length)
+        term_rows = pa.table(postings)  # noqa: F841
+        self.con.execute("INSERT INTO terms SELECT chunk_id, term, tf, doc_len FROM term_rows")
+        self._add_term_stats(len(set(postings["chunk_id"])), sum(postings["tf"]))
+
+    def delete_document(self, file: str) -> bool:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            found = self._delete(file)
+            if found:
+                self._bump_generation()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return found
+
+    def _delete(self, file: str) -> bool:
+        ids = [
+            r[0] for r in self.con.execute("SELECT doc_id FROM documents WHERE file = ?", [file]).fetchall()
+        ]
+        if not ids:
+            return False
+        if self.embedding_model is not None:
+            n, total = self.con.execute(
+                """SELECT count(DISTINCT chunk_id), coalesce(sum(tf), 0) FROM terms
+                WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id IN ?)""",
+                [ids],
+            ).fetchone()
+            self._add_term_stats(-n, -total)
+            self.con.execute(
+                "DELETE FROM terms WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id IN ?)", [ids]
+            )
+            self.con.execute("DELETE FROM chunks WHERE doc_id IN ?", [ids])
+        self.con.execute("DELETE FROM documents WHERE doc_id IN ?", [ids])
+        return True
+
+    # --- search ---
+
+    def chunk_count(self) -> int:
+        if self.embedding_model is None:
+            return 0
+        return self.con.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def vector_search(self, query: Sequence[float], k: int) -> list[tuple[int, float]]:
+        """Exact cosine search in SQL: (chunk_id, cosine), best first."""
+        if self.embedding_model is None:
+            return []
+        dim = self.embedding_model[1]
+        return self.con.execute(
+            f"""SELECT chunk_id, array_cosine_similarity(embedding, ?::FLOAT[{dim}]) AS score
+            FROM chunks ORDER BY score DESC, chunk_id LIMIT ?""",
+            [list(map(float, query)), k],
+        ).fetchall()
+
+    def cosines(self, ids: Sequence[int], query: Sequence[float]) -> dict[int, float]:
+        """Cosine of the given chunks to `query` (for hits that only the keyword search found)."""
+        if not ids or self.embedding_model is None:
+            return {}
+        dim = self.embedding_model[1]
+        rows = self.con.execute(
+            f"""SELECT chunk_id, array_cosine_similarity(embedding, ?::FLOAT[{dim}])
+            FROM chunks WHERE chunk_id IN ?""",
+            [list(map(float, query)), list(ids)],
+        ).fetchall()
+        return dict(rows)
+
+    def keyword_search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Okapi BM25 over the stored postings: (chunk_id, score), best first."""
+        if not query_terms or self.embedding_model is None:
+            return []
+        n, total = self._term_stats()
+        return self.con.execute(
+            f"""WITH q AS (SELECT DISTINCT unnest(?::VARCHAR[]) AS term),
+            stats AS (SELECT ?::DOUBLE AS n, ?::DOUBLE AS avgdl),
+            hits AS (SELECT t.* FROM terms t SEMI JOIN q USING (term)),
+            df AS (SELECT term, count(*) AS df FROM hits GROUP BY term)
+            SELECT hits.chunk_id,
+                   sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
+                       * hits.tf * {BM25_K1 + 1} / (hits.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * hits.doc_len / stats.avgdl))) AS score
+            FROM hits JOIN df USING (term), stats
+            GROUP BY hits.chunk_id ORDER BY score DESC, hits.chunk_id LIMIT ?""",
+            [list(query_terms), n, total / max(n, 1), k],
+        ).fetchall()
+
+    def chunks_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        cur = self.con.execute(
+            """SELECT c.chunk_id, d.file, c.page, c.heading, c.text, c.char_start, c.char_end
+            FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ?""",
+            [list(ids)],
+        )
+        names = [col[0] for col in cur.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk_ids, vectors) of the whole index, for the in-memory exact search."""
+        if self.embedding_model is None:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
+        dim = self.embedding_model[1]
+        table = self.con.execute(
+            "SELECT chunk_id, embedding FROM chunks ORDER BY chunk_id"
+        ).fetch_arrow_table()
+        ids = table.column("chunk_id").to_numpy()
+        flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        return ids, flat.astype(np.float32).reshape(len(ids), dim)

@@ -1,0 +1,73 @@
+"""`python -m rag`: the exact JSON-lines contract and exit codes, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pdf_helpers import make_pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rag(*args) -> tuple[int, list[dict], str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    return proc.returncode, lines, proc.stderr
+
+
+def test_cli_ingest_search_list_delete(tmp_path):
+    store = tmp_path / "docs.duckdb"
+    (tmp_path / "garden.md").write_text(
+        "# Tomatoes\n\nWater tomato plants deeply twice a week in summer.\n\n# Roses\n\nPrune roses in late winter.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "manual.pdf").write_bytes(
+        make_pdf(["Intro page.", "Hold the power button for ten seconds to reset."])
+    )
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+
+    code, lines, _ = rag(
+        "ingest", "--store", store, tmp_path / "garden.md", tmp_path / "manual.pdf", tmp_path / "photo.png"
+    )
+    assert code == 2
+    assert [(r["file"], r["status"]) for r in lines] == [
+        ("garden.md", "added"),
+        ("manual.pdf", "added"),
+        ("photo.png", "rejected"),
+    ]
+    assert set(lines[0]) == {"file", "status", "chunks", "reason"}
+    assert lines[0]["chunks"] == 2 and lines[0]["reason"] is None
+    assert "Unsupported" in lines[2]["reason"]
+
+    code, lines, _ = rag("ingest", "--store", store, tmp_path / "garden.md")
+    assert code == 0 and lines[0]["status"] == "unchanged"
+
+    code, hits, _ = rag("search", "--store", store, "-k", "2", "how do I restart the device")
+    assert code == 0 and len(hits) == 2
+    assert set(hits[0]) == {"file", "page", "chunk_id", "score", "text"}
+    assert (hits[0]["file"], hits[0]["page"]) == ("manual.pdf", 2)
+    assert hits[0]["score"] >= hits[1]["score"]
+
+    code, docs, _ = rag("list", "--store", store)
+    assert code == 0 and [(d["file"], d["chunks"], d["pages"]) for d in docs] == [
+        ("garden.md", 2, None),
+        ("manual.pdf", 2, 2),
+    ]
+
+    code, lines, _ = rag("delete", "--store", store, "garden.md")
+    assert code == 0 and lines == [{"file": "garden.md", "status": "deleted"}]
+    code, lines, _ = rag("delete", "--store", store, "garden.md")
+    assert code == 1 and lines[0]["status"] == "not_found"
+    code, docs, _ = rag("list", "--store", store)
+    assert [d["file"] for d in docs] == ["manual.pdf"]
+
+
+def test_cli_search_on_a_missing_store_says_so(tmp_path):
+    code, lines, err = rag("search", "--store", tmp_path / "nope.duckdb", "anything")
+    assert code == 1 and lines == []
+    assert "No document store" in err
