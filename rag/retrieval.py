@@ -16,11 +16,14 @@ from .store import Store
 from .types import Hit
 
 MODES = ("hybrid", "vector", "keyword")
-DEFAULT_MODE = "hybrid"
+# Measured on the labelled set (bench/rag.py): vector alone finds more paraphrased answers (recall@5
+# 0.97 vs 0.91 for hybrid); hybrid wins only on exact names and codes at rank 1. Vector is the default.
+DEFAULT_MODE = "vector"
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 is worth little more than rank 5
+KEYWORD_WEIGHT = 1.0  # BM25's share in the fusion, relative to the vector ranking
 CANDIDATES = 30  # from each retriever, before fusion
 # Below this cosine the best chunk is not about the question (MiniLM: unrelated text scores ~0-0.2).
-MIN_RELEVANCE = 0.3
+MIN_RELEVANCE = 0.2  # labelled set: on-topic best cosines 0.22-0.74, off-topic 0.08-0.16
 
 
 @dataclass
@@ -112,7 +115,7 @@ def _rank(by_vector, by_keyword, mode) -> list[tuple[int, float]]:
     if mode == "keyword":
         return list(by_keyword)
     fused: dict[int, float] = {}
-    for results in (by_vector, by_keyword):
+    for results, weight in ((by_vector, 1.0), (by_keyword, KEYWORD_WEIGHT)):
         for rank, (cid, _) in enumerate(results, start=1):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+            fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

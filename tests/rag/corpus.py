@@ -1,0 +1,34 @@
+"""The labelled test corpus: three files as they are, plus the bread guide turned into a real PDF."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pdf_helpers import make_pdf
+
+from rag.evaluation import Labelled
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "rag" / "corpus"
+QUESTIONS = CORPUS.parent / "questions.json"
+
+
+def corpus_files() -> list[tuple[str, bytes]]:
+    files = []
+    for path in sorted(CORPUS.iterdir()):
+        if path.name.endswith(".pdf.txt"):
+            pages = path.read_text(encoding="utf-8").split("=== page break ===")
+            files.append((path.name.removesuffix(".txt"), make_pdf([p.strip() for p in pages])))
+        else:
+            files.append((path.name, path.read_bytes()))
+    return files
+
+
+def labelled_questions(kind: str = "questions") -> list[Labelled]:
+    """ "questions" (paraphrased) or "exact_terms" (names and codes looked up as they are written)."""
+    data = json.loads(QUESTIONS.read_text(encoding="utf-8"))
+    return [Labelled(q["q"], q["file"], q["answer"]) for q in data[kind]]
+
+
+def off_topic_questions() -> list[str]:
+    return json.loads(QUESTIONS.read_text(encoding="utf-8"))["off_topic"]
