@@ -27,9 +27,7 @@ def scrub(text: str) -> str:
     for value in sorted(_SECRET_VALUES, key=len, reverse=True):
         text = text.replace(value, "***")
     for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(
-            lambda m: (m.group(1) + m.group(2) + "***") if m.lastindex else "***", text
-        )
+        text = pattern.sub(lambda m: (m.group(1) + m.group(2) + "***") if m.lastindex else "***", text)
     return text
 
 

@@ -22,7 +22,9 @@ PROVIDERS: dict[str, Provider] = {
     p.name: p
     for p in (
         Provider("local", "Embedded (llama.cpp)", "backends.local", "local"),
-        Provider("openai_compatible", "OpenAI-compatible server", "backends.openai_compatible", "openai_compatible"),
+        Provider(
+            "openai_compatible", "OpenAI-compatible server", "backends.openai_compatible", "openai_compatible"
+        ),
         Provider("replicate", "Replicate (Snowflake Arctic)", "backends.replicate", "replicate"),
         Provider("cortex", "Snowflake Cortex", "backends.cortex", "cortex"),
     )

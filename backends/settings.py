@@ -8,8 +8,8 @@ Keys are the environment-variable names below, also accepted in lower case insid
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .errors import register_secret
 from .streaming import StreamPolicy

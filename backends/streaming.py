@@ -11,8 +11,8 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from .errors import BackendError, BackendTimeout, BadResponse
 from .types import ProviderUsage, Usage
@@ -82,9 +82,7 @@ class ChatStream:
         worker.start()
         try:
             while True:
-                wait = (
-                    self._policy.idle_timeout_s if self.text else self._policy.first_token_timeout_s
-                )
+                wait = self._policy.idle_timeout_s if self.text else self._policy.first_token_timeout_s
                 # Retries sleep inside the worker; they must not count against the first token.
                 try:
                     item = self._queue.get(timeout=wait)

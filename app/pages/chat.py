@@ -1,0 +1,58 @@
+"""Chat: talk to the chosen backend. Answers stream, can be stopped, and every conversation is kept."""
+
+import streamlit as st
+
+from app.ui import state
+from app.ui.backend_session import current_backend, current_backend_name, current_model
+from app.ui.chat_view import render_message
+from app.ui.conversation_sidebar import active_conversation, conversation_store
+from app.ui.owner import conversation_owner
+from backends import BackendError, ChatParams
+from conversations import ChatTurn
+
+store = conversation_store()
+owner = conversation_owner()
+cid = active_conversation(store, owner)
+
+with st.sidebar.expander("Generation settings"):
+    temperature = st.slider("Temperature", 0.0, 2.0, 0.7, 0.05, key=state.TEMPERATURE)
+    top_p = st.slider("Top p", 0.05, 1.0, 0.95, 0.05, key=state.TOP_P)
+    max_tokens = st.number_input("Max tokens", 16, 8192, 512, 16, key=state.MAX_TOKENS)
+    system_prompt = st.text_area(
+        "System prompt", "You are Floe, a helpful assistant.", key=state.SYSTEM_PROMPT
+    )
+
+st.title("Chat")
+messages = store.messages(owner, cid)
+for i, message in enumerate(messages):
+    render_message(store, owner, message, is_last=i == len(messages) - 1)
+
+answering = bool(st.session_state.get(state.PENDING_PROMPT) or st.session_state.get(state.RETRY))
+prompt = st.chat_input("Message Floe", disabled=answering)
+if prompt and not answering:
+    if not messages:
+        store.rename(owner, cid, prompt[:48])
+    store.append(owner, cid, "user", prompt)
+    st.session_state[state.PENDING_PROMPT] = True
+    st.rerun()
+
+if answering:
+    st.session_state[state.PENDING_PROMPT] = st.session_state[state.RETRY] = False
+    backend_name = current_backend_name()
+    params = ChatParams(current_model(), temperature, top_p, int(max_tokens))
+    with st.chat_message("assistant"):
+        st.button(
+            "Stop", icon=":material/stop:", key="stop", help="Stop the answer; what was written is kept."
+        )
+        try:
+            turn = ChatTurn(store, owner, cid, current_backend(), backend_name, params, system_prompt)
+            if notice := turn.prepare().notice:
+                st.caption(f":material/info: {notice}")
+            deltas = turn.stream()
+            try:
+                st.write_stream(deltas)
+            finally:
+                deltas.close()  # on Stop, Streamlit interrupts here; the partial answer is saved as stopped
+        except BackendError as err:  # the backend could not even start: record it in the conversation
+            store.append(owner, cid, "assistant", "", "error", {"error": err.user_message, "hint": err.hint})
+    st.rerun()

@@ -1,0 +1,67 @@
+"""The backend the user picked in the sidebar, created once per settings and shared by the pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backends import (
+    PROVIDERS,
+    Backend,
+    BackendError,
+    BackendSettings,
+    create_backend,
+    default_backend_name,
+    is_configured,
+    load_settings,
+)
+
+from . import state
+from .config import floe_config
+
+
+def current_settings() -> BackendSettings:
+    return load_settings(floe_config())
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def _backend(name: str, settings: BackendSettings) -> Backend:
+    return create_backend(name, settings)
+
+
+def current_backend_name() -> str:
+    settings = current_settings()
+    name = st.session_state.get(state.BACKEND)
+    if name not in PROVIDERS or not is_configured(name, settings):
+        name = default_backend_name(settings)
+    return name
+
+
+def current_backend() -> Backend:
+    """The chosen backend; raises BackendError (with a user-facing message) if it cannot start."""
+    return _backend(current_backend_name(), current_settings())
+
+
+def current_model() -> str | None:
+    return st.session_state.get(state.MODEL) or None
+
+
+def backend_sidebar() -> None:
+    """Backend and model pickers, shown on every page."""
+    settings = current_settings()
+    names = [n for n in PROVIDERS if is_configured(n, settings)]
+    current = current_backend_name()
+    st.sidebar.selectbox(
+        "Backend",
+        names,
+        index=names.index(current),
+        format_func=lambda n: PROVIDERS[n].label,
+        key=state.BACKEND,
+        help="Configure more backends on the Settings page or in .streamlit/secrets.toml.",
+    )
+    try:
+        backend = current_backend()
+    except BackendError as err:
+        st.sidebar.error(err.user_message)
+        return
+    default = backend.info().default_model
+    st.sidebar.text_input("Model", key=state.MODEL, placeholder=default or "backend default")

@@ -1,0 +1,62 @@
+"""How one chat message looks: text, status, usage line, feedback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from conversations import ConversationStore, StoredMessage
+
+from . import state
+
+
+def usage_line(meta: dict) -> str:
+    parts = [meta.get("backend", ""), meta.get("model", "")]
+    if "completion_tokens" in meta:
+        approx = "" if meta.get("tokens_exact") else "~"
+        parts.append(f"{approx}{meta['prompt_tokens']} in / {approx}{meta['completion_tokens']} out tokens")
+    if meta.get("first_token_s") is not None:
+        parts.append(f"first token {meta['first_token_s']:.2f} s")
+    if meta.get("tokens_per_s"):
+        parts.append(f"{meta['tokens_per_s']:.1f} tok/s")
+    return " · ".join(p for p in parts if p)
+
+
+def _save_feedback(store: ConversationStore, owner: str, mid: str) -> None:
+    score = st.session_state.get(f"fb-{mid}")
+    store.set_feedback(owner, mid, score, st.session_state.get(f"fb-comment-{mid}"))
+
+
+def _retry() -> None:
+    st.session_state[state.RETRY] = True
+
+
+def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_last: bool) -> None:
+    with st.chat_message(m.role):
+        if m.content:
+            st.markdown(m.content)
+        if m.role != "assistant":
+            return
+        meta = m.meta
+        if m.status in ("stopped", "streaming"):
+            st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
+        if m.status == "error":
+            st.error(f"{meta.get('error', 'The backend failed.')} {meta.get('hint', '')}".strip())
+            if is_last:
+                st.button("Retry", key=f"retry-{m.id}", icon=":material/refresh:", on_click=_retry)
+        if meta.get("notice"):
+            st.caption(f":material/info: {meta['notice']}")
+        if line := usage_line(meta):
+            st.caption(line)
+        if m.status != "error":
+            key = f"fb-{m.id}"
+            if key not in st.session_state and m.feedback is not None:
+                st.session_state[key] = m.feedback
+            st.feedback("thumbs", key=key, on_change=_save_feedback, args=(store, owner, m.id))
+            if st.session_state.get(key) is not None:
+                st.text_input(
+                    "Comment (optional)",
+                    value=m.feedback_comment or "",
+                    key=f"fb-comment-{m.id}",
+                    on_change=_save_feedback,
+                    args=(store, owner, m.id),
+                )

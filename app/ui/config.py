@@ -1,0 +1,46 @@
+"""Floe's configuration mapping: environment, then st.secrets, then what the Settings page set.
+
+Secrets may be flat (`REPLICATE_API_TOKEN = "..."`), in a `[backends]` table, or, for Snowflake,
+in `[connections.snowflake]` as `st.connection("snowflake")` reads them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from . import state
+
+_SNOWFLAKE_KEYS = {
+    "account": "SNOWFLAKE_ACCOUNT",
+    "user": "SNOWFLAKE_USER",
+    "password": "SNOWFLAKE_PASSWORD",
+    "warehouse": "SNOWFLAKE_WAREHOUSE",
+    "role": "SNOWFLAKE_ROLE",
+    "private_key_file": "SNOWFLAKE_PRIVATE_KEY_FILE",
+    "token": "SNOWFLAKE_PAT",
+}
+
+
+def _secrets() -> dict[str, object]:
+    try:
+        raw = st.secrets.to_dict()
+    except Exception:  # no secrets.toml: a normal local run
+        return {}
+    flat: dict[str, object] = {k.upper(): v for k, v in raw.items() if not isinstance(v, dict)}
+    flat.update({k.upper(): v for k, v in raw.get("backends", {}).items()})
+    snowflake = raw.get("connections", {}).get("snowflake", {})
+    flat.update({env: snowflake[key] for key, env in _SNOWFLAKE_KEYS.items() if key in snowflake})
+    return flat
+
+
+def floe_config() -> dict[str, object]:
+    cfg: dict[str, object] = dict(os.environ)
+    cfg.update(_secrets())
+    cfg.update({k: v for k, v in st.session_state.get(state.OVERRIDES, {}).items() if v not in (None, "")})
+    return cfg
+
+
+def data_dir() -> str:
+    return str(floe_config().get("FLOE_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".floe"))

@@ -1,0 +1,74 @@
+"""Sidebar for the Chat page: pick, create, rename, clear, delete and export conversations."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from conversations import ConversationStore, to_json, to_markdown
+
+from . import state
+from .config import data_dir
+
+
+@st.cache_resource
+def _store(path: str) -> ConversationStore:
+    return ConversationStore(path)
+
+
+def conversation_store() -> ConversationStore:
+    return _store(os.path.join(data_dir(), "conversations.sqlite"))
+
+
+def _new(store: ConversationStore, owner: str) -> None:
+    st.session_state[state.CONVERSATION] = store.create(owner)
+
+
+def _delete(store: ConversationStore, owner: str, cid: str) -> None:
+    store.delete(owner, cid)
+    remaining = store.list(owner)
+    st.session_state[state.CONVERSATION] = remaining[0].id if remaining else store.create(owner)
+
+
+def _rename(store: ConversationStore, owner: str, cid: str) -> None:
+    store.rename(owner, cid, st.session_state[f"rename-{cid}"])
+
+
+def active_conversation(store: ConversationStore, owner: str) -> str:
+    """Render the conversation controls; return the id of the conversation to show."""
+    conversations = store.list(owner)
+    if not conversations:
+        store.create(owner)
+        conversations = store.list(owner)
+    ids = [c.id for c in conversations]
+    titles = {c.id: c.title for c in conversations}
+    if st.session_state.get(state.CONVERSATION) not in ids:
+        st.session_state[state.CONVERSATION] = ids[0]
+
+    sb = st.sidebar
+    sb.subheader("Conversations")
+    sb.button("New chat", icon=":material/add:", on_click=_new, args=(store, owner), use_container_width=True)
+    cid = sb.selectbox("Conversation", ids, format_func=titles.get, key=state.CONVERSATION)
+    conversation = store.get(owner, cid)
+    with sb.expander("Manage this conversation"):
+        st.text_input(
+            "Title",
+            value=conversation.title,
+            key=f"rename-{cid}",
+            on_change=_rename,
+            args=(store, owner, cid),
+        )
+        messages = store.messages(owner, cid)
+        st.download_button(
+            "Export Markdown",
+            to_markdown(conversation, messages),
+            f"{conversation.title}.md",
+            "text/markdown",
+        )
+        st.download_button(
+            "Export JSON", to_json(conversation, messages), f"{conversation.title}.json", "application/json"
+        )
+        st.button("Clear messages", on_click=store.clear, args=(owner, cid))
+        st.button("Delete conversation", type="primary", on_click=_delete, args=(store, owner, cid))
+    return cid

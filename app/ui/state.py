@@ -1,0 +1,14 @@
+"""Every session-state key the app uses, in one place."""
+
+BACKEND = "floe_backend"  # chosen backend name
+MODEL = "floe_model"  # model override ("" = backend default)
+OVERRIDES = "floe_config_overrides"  # settings typed on the Settings page (this session only)
+CONVERSATION = "floe_conversation_id"
+PENDING_PROMPT = "floe_pending_prompt"  # a prompt submitted, to be answered on the next run
+RETRY = "floe_retry"  # answer the last user message again
+VISITOR_ID = "floe_visitor_id"
+TEMPERATURE = "floe_temperature"
+TOP_P = "floe_top_p"
+MAX_TOKENS = "floe_max_tokens"
+SYSTEM_PROMPT = "floe_system_prompt"
+USE_DOCUMENTS = "floe_use_documents"

@@ -1,0 +1,118 @@
+"""Replicate: Snowflake Arctic Instruct (or another chat model) through the `replicate` SDK, streaming."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+import httpx
+import replicate
+from replicate.exceptions import ModelError, ReplicateError
+
+from .errors import BackendError, BadResponse, Unsupported
+from .http_errors import connection_failed, from_status
+from .settings import ReplicateSettings
+from .streaming import ChatStream, StreamPolicy, estimate_tokens
+from .types import Capabilities, ChatParams, Health, Message
+
+SERVICE = "Replicate"
+
+
+def chatml_prompt(messages: Sequence[Message]) -> str:
+    """Arctic's chat format. Replicate's prompt_template is set to '{prompt}' so this is sent verbatim."""
+    parts = [f"<|im_start|>{m.role}\n{m.content}<|im_end|>" for m in messages]
+    return "\n".join(parts) + "\n<|im_start|>assistant\n"
+
+
+def _translate(exc: Exception, started: bool = False) -> BackendError:
+    if isinstance(exc, ReplicateError):
+        return from_status(exc.status or 500, SERVICE)
+    if isinstance(exc, ModelError):
+        return BadResponse(f"The model on {SERVICE} failed: {exc}")
+    if isinstance(exc, httpx.TimeoutException):
+        return connection_failed(SERVICE, during_stream=started)
+    if isinstance(exc, httpx.HTTPError):
+        return connection_failed(SERVICE, during_stream=started)
+    if isinstance(exc, RuntimeError):  # the SDK raises this for an `event: error` in the stream
+        return BadResponse(f"{SERVICE} reported an error while generating: {str(exc)[:200]}")
+    return BadResponse(f"{SERVICE} sent a stream event Floe could not read ({type(exc).__name__}).")
+
+
+class ReplicateBackend:
+    name = "replicate"
+
+    def __init__(self, settings: ReplicateSettings, policy: StreamPolicy):
+        self.settings = settings
+        self.policy = policy
+        self.client = replicate.Client(
+            api_token=settings.api_token,
+            base_url=settings.base_url,
+            timeout=httpx.Timeout(policy.idle_timeout_s, connect=policy.connect_timeout_s),
+        )
+
+    def info(self) -> Capabilities:
+        return Capabilities(
+            context_window=self.settings.context_window,
+            streaming=True,
+            embeddings=False,
+            exact_token_count=False,
+            default_model=self.settings.model,
+        )
+
+    def health(self) -> Health:
+        owner, _, name = self.settings.model.partition("/")
+        try:
+            self.client.models.get(f"{owner}/{name}")
+        except Exception as exc:
+            return Health(False, _translate(exc).user_message)
+        return Health(True, f"{self.settings.model} is reachable", (self.settings.model,))
+
+    def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
+        return estimate_tokens(chatml_prompt(messages)), False
+
+    def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
+        model = params.model or self.settings.model
+        owner, _, name = model.partition("/")
+        model_input = {
+            "prompt": chatml_prompt(messages),
+            "prompt_template": "{prompt}",
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "max_new_tokens": params.max_tokens,
+        }
+
+        def events(cancel: threading.Event) -> Iterator[str]:
+            started = False
+            prediction = None
+            try:
+                prediction = self.client.models.predictions.create(
+                    model=(owner, name), input=model_input, stream=True
+                )
+                for event in prediction.stream():
+                    if cancel.is_set():
+                        break
+                    if event.event.value == "output" and event.data:
+                        started = True
+                        yield event.data
+            except Exception as exc:
+                raise _translate(exc, started) from None
+            finally:
+                if cancel.is_set() and prediction is not None:
+                    self._cancel_quietly(prediction)
+
+        return ChatStream(events, self.policy, prompt_tokens=self.count_tokens(messages), model=model)
+
+    @staticmethod
+    def _cancel_quietly(prediction) -> None:
+        """Stop the remote prediction so a stopped answer is not generated (and billed) to the end."""
+        try:
+            prediction.cancel()
+        except Exception:
+            pass  # best effort: the stream is already closed on our side
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        raise Unsupported("The Replicate backend offers no embeddings in Floe.")
+
+
+def create(settings: ReplicateSettings, policy: StreamPolicy) -> ReplicateBackend:
+    return ReplicateBackend(settings, policy)

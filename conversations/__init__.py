@@ -1,0 +1,8 @@
+"""Chat conversations that survive reloads and restarts: a SQLite file, scoped per owner."""
+
+from .context import fit_to_window
+from .export import to_json, to_markdown
+from .store import ConversationStore, StoredMessage
+from .turn import ChatTurn
+
+__all__ = ["ChatTurn", "ConversationStore", "StoredMessage", "fit_to_window", "to_json", "to_markdown"]

@@ -1,0 +1,103 @@
+"""One chat turn: fit the history, stream the answer, and keep every part of it in the store.
+
+The assistant message is written before the first token and updated as text arrives, so a
+stop, a failure or a closed tab leaves the partial answer saved with its status.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from backends import Backend, BackendError, ChatParams, Message
+
+from .context import FittedPrompt, fit_to_window
+from .store import ConversationStore, StoredMessage
+
+SAVE_EVERY_S = 0.5  # how often a streaming answer is written to the store
+PROMPT_STATUSES = ("complete", "stopped")  # failed answers are shown but not sent back to the model
+
+
+def prompt_history(messages: list[StoredMessage]) -> list[Message]:
+    return [Message(m.role, m.content) for m in messages if m.status in PROMPT_STATUSES and m.content]
+
+
+def usage_meta(backend_name: str, stream) -> dict:
+    u = stream.usage
+    return {
+        "backend": backend_name,
+        "model": u.model,
+        "prompt_tokens": u.prompt_tokens,
+        "completion_tokens": u.completion_tokens,
+        "tokens_exact": u.exact,
+        "first_token_s": u.first_token_s,
+        "total_s": round(u.total_s, 3),
+        "tokens_per_s": u.tokens_per_s,
+    }
+
+
+class ChatTurn:
+    """Answer the latest user message of a conversation. Iterate `stream()` for text deltas."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        owner: str,
+        conversation_id: str,
+        backend: Backend,
+        backend_name: str,
+        params: ChatParams,
+        system_prompt: str | None = None,
+    ):
+        self.store, self.owner, self.cid = store, owner, conversation_id
+        self.backend, self.backend_name, self.params = backend, backend_name, params
+        self.system_prompt = system_prompt
+        self.status = "streaming"
+        self.error: BackendError | None = None
+        self.text = ""
+        self.message_id: str | None = None
+        self.fitted: FittedPrompt | None = None
+
+    def prepare(self) -> FittedPrompt:
+        history = prompt_history(self.store.messages(self.owner, self.cid))
+        self.fitted = fit_to_window(
+            self.system_prompt,
+            history,
+            self.backend.count_tokens,
+            self.backend.info().context_window,
+            self.params.max_tokens,
+        )
+        return self.fitted
+
+    def stream(self) -> Iterator[str]:
+        fitted = self.fitted or self.prepare()
+        meta = {"backend": self.backend_name, "model": self.params.model or ""}
+        if fitted.notice:
+            meta["notice"] = fitted.notice
+        self.message_id = self.store.append(self.owner, self.cid, "assistant", "", "streaming", meta)
+        stream = deltas = None
+        last_save = time.monotonic()
+        try:
+            stream = self.backend.chat(fitted.messages, self.params)
+            deltas = iter(stream)
+            for delta in deltas:
+                self.text += delta
+                if time.monotonic() - last_save > SAVE_EVERY_S:
+                    self.store.update_message(self.owner, self.message_id, self.text, "streaming")
+                    last_save = time.monotonic()
+                yield delta
+            self.status = "complete"
+        except BackendError as err:
+            self.status, self.error = "error", err
+            meta["error"] = err.user_message
+            meta["hint"] = err.hint
+        finally:
+            if self.status == "streaming":  # the consumer went away mid-stream: Stop, rerun or closed tab
+                self.status = "stopped"
+            if stream is not None:
+                stream.cancel()
+                if deltas is not None:
+                    deltas.close()  # settles the stream's usage figures
+                if stream.usage.total_s or self.text:
+                    meta.update(usage_meta(self.backend_name, stream))
+            self.store.update_message(self.owner, self.message_id, self.text, self.status, meta)
