@@ -126,17 +126,25 @@ def _text_blocks(raw: str, kind: str) -> list[Block]:
         body: list[str] = []
         for line in lines:
             match = _MD_HEADING.match(line) if kind == "markdown" else None
-            if match:
+            title = (
+                match.group(2) if match else (para if kind == "text" and _looks_like_title(para) else None)
+            )
+            if title:
                 if body:
                     blocks.append(Block("\n".join(body), None, heading))
                     body = []
-                heading = match.group(2)
+                heading = title
                 blocks.append(Block(heading, None, heading, is_heading=True))
             else:
                 body.append(line)
         if body:
             blocks.append(Block("\n".join(body), None, heading))
     return blocks
+
+
+def _looks_like_title(para: str) -> bool:
+    """A plain-text heading: one short line standing alone, not ending like a sentence."""
+    return "\n" not in para and len(para) <= 80 and len(para.split()) <= 10 and para[-1] not in ".!?,;:"
 
 
 def _pdf_blocks(data: bytes) -> tuple[list[Block], int]:

@@ -71,3 +71,19 @@ def test_cli_search_on_a_missing_store_says_so(tmp_path):
     code, lines, err = rag("search", "--store", tmp_path / "nope.duckdb", "anything")
     assert code == 1 and lines == []
     assert "No document store" in err
+
+
+def test_cli_ask_gives_a_cited_extractive_answer_with_the_embedded_model(tmp_path):
+    store = tmp_path / "docs.duckdb"
+    doc = tmp_path / "garden.md"
+    doc.write_text("# Tomatoes\n\nWater tomato plants deeply twice a week in summer.\n", encoding="utf-8")
+    assert rag("ingest", "--store", store, doc)[0] == 0
+    code, lines, _ = rag(
+        "ask", "--store", store, "--backend", "local", "How often should tomatoes be watered?"
+    )
+    assert code == 0 and len(lines) == 1
+    answer = lines[0]
+    assert answer["mode"] == "extractive" and "[1]" in answer["text"]
+    cite = answer["citations"][0]
+    assert (cite["n"], cite["file"]) == (1, "garden.md")
+    assert cite["highlighted_text"] == "Water tomato plants deeply twice a week in summer."

@@ -1,0 +1,217 @@
+"""Answer a question from the documents: numbered sources in the prompt, [n] citations in the answer.
+
+With the tiny embedded model, or when no backend works, the answer is extractive: the best
+passages themselves, clearly labelled, instead of a poor generated text. When nothing relevant
+was retrieved the answer says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from backends import BackendError, ChatParams, Message, create_backend, default_backend_name, load_settings
+
+from .embedders import Embedder, embed_array
+from .keywords import terms
+from .prompts import NOT_FOUND, SYSTEM_PROMPT, format_source, system_with_sources
+from .retrieval import DEFAULT_MODE, SearchResult, VectorIndex, search
+from .store import Store
+from .types import Hit
+
+ANSWER_TOKENS = 384
+EXTRACTIVE_SOURCES = 3
+OVERLAP_WEIGHT = 0.3
+# A sentence ends at . ! or ? before a space, at a blank line, or at the end ("1.5 metres" stays whole).
+_SENTENCE = re.compile(r"\S.*?(?:[.!?]+(?=\s)|(?=\n\n)|\Z)", re.S)
+
+
+@dataclass
+class Citation:
+    n: int
+    file: str
+    page: int | None
+    chunk_id: int
+    heading: str | None
+    text: str
+    highlight: tuple[int, int]  # the supporting passage, as offsets into `text`
+    score: float
+    cited: bool = False  # True when the answer refers to [n]
+    support: float = 0.0  # how well the highlighted sentence matches the question
+
+    @property
+    def highlighted_text(self) -> str:
+        return self.text[self.highlight[0] : self.highlight[1]]
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    mode: str  # "generated" | "extractive" | "not_found"
+    citations: list[Citation] = field(default_factory=list)
+    note: str | None = None  # why the answer is extractive, when it is
+    search: SearchResult | None = None
+
+    def as_dict(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k != "search"}
+        for c, cite in zip(data["citations"], self.citations, strict=True):
+            c["highlighted_text"] = cite.highlighted_text
+        return data
+
+
+def is_tiny_default(backend_name: str, settings) -> bool:
+    """The embedded default (SmolLM2-135M) is too weak to write grounded answers."""
+    return backend_name == "local" and not settings.local.model_path
+
+
+def answer_question(
+    store: Store,
+    embedder: Embedder,
+    question: str,
+    backend_name: str | None = None,
+    settings=None,
+    k: int = 5,
+    mode: str = DEFAULT_MODE,
+    vector_index: VectorIndex | None = None,
+    on_delta: Callable[[str], None] | None = None,
+    backend=None,
+    max_tokens: int = ANSWER_TOKENS,
+) -> Answer:
+    """Retrieve, then generate with citations, or extract. `backend` overrides `backend_name`."""
+    result = search(store, embedder, question, k=k, mode=mode, vector_index=vector_index)
+    if not result.relevant or not result.hits:
+        return Answer(
+            question,
+            NOT_FOUND,
+            "not_found",
+            note="No passage scored above the relevance floor.",
+            search=result,
+        )
+    settings = settings or load_settings()
+    name = backend.name if backend is not None else (backend_name or default_backend_name(settings))
+    if backend is None and is_tiny_default(name, settings):
+        return _extractive(
+            question, result, embedder, "The embedded model is too small to write a reliable answer."
+        )
+    try:
+        backend = backend or create_backend(name, settings)
+        return _generated(question, result, embedder, backend, on_delta, max_tokens)
+    except BackendError as exc:
+        return _extractive(question, result, embedder, f"The backend could not answer: {exc.user_message}")
+
+
+def _generated(question, result: SearchResult, embedder, backend, on_delta, max_tokens) -> Answer:
+    budget = backend.info().context_window - max_tokens
+    hits = _fit_sources(result.hits, question, budget, lambda msgs: backend.count_tokens(msgs)[0])
+    messages = build_messages(question, hits)
+    parts = []
+    for delta in backend.chat(messages, ChatParams(temperature=0.2, max_tokens=max_tokens)):
+        parts.append(delta)
+        if on_delta:
+            on_delta(delta)
+    text = "".join(parts).strip()
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    citations = make_citations(hits, question, embedder)
+    for c in citations:
+        c.cited = c.n in cited
+    return Answer(question, text, "generated", citations, search=result)
+
+
+def _extractive(question, result: SearchResult, embedder, note: str) -> Answer:
+    from .retrieval import MIN_RELEVANCE
+
+    # Quote only passages about as relevant as the best one; weaker ones would read as noise.
+    floor = max(MIN_RELEVANCE, result.best_cosine * 0.75)
+    hits = [h for h in result.hits if (h.vector_score or 0) >= floor][:EXTRACTIVE_SOURCES]
+    citations = sorted(make_citations(hits, question, embedder), key=lambda c: -c.support)
+    for n, c in enumerate(citations, start=1):  # the passage that best supports an answer comes first
+        c.n = n
+    lines = [f"- {c.highlighted_text.strip()} [{c.n}]" for c in citations]
+    text = (
+        "Extractive answer: the most relevant passages from your documents, quoted as they are.\n\n"
+        + "\n".join(lines)
+    )
+    for c in citations:
+        c.cited = True
+    return Answer(question, text, "extractive", citations, note=note, search=result)
+
+
+def build_messages(question: str, hits: list[Hit]) -> list[Message]:
+    sources = "\n\n".join(format_source(n, h) for n, h in enumerate(hits, start=1))
+    return [
+        Message("system", SYSTEM_PROMPT),
+        Message("user", f"Sources:\n\n{sources}\n\nQuestion: {question}"),
+    ]
+
+
+def _fit_sources(hits: list[Hit], question: str, budget: int, count: Callable) -> list[Hit]:
+    """The best hits whose prompt fits the backend's context budget (at least one, cut if need be)."""
+    kept: list[Hit] = []
+    for hit in hits:
+        if count(build_messages(question, kept + [hit])) > budget:
+            break
+        kept.append(hit)
+    return kept or hits[:1]
+
+
+def make_citations(hits: list[Hit], question: str, embedder) -> list[Citation]:
+    """Numbered citations, each highlighting the sentences that best match the question."""
+    spans = [
+        [m.span() for m in _SENTENCE.finditer(h.text) if m.group().strip()] or [(0, len(h.text))]
+        for h in hits
+    ]
+    sentences = [h.text[s:e] for h, hs in zip(hits, spans, strict=True) for s, e in hs]
+    if not sentences:
+        return []
+    vectors = embed_array(embedder, [question] + sentences)
+    asked = set(terms(question))
+    # Meaning first, plus a bonus for sharing the question's words (names, numbers, rare terms).
+    overlap = np.array([len(asked & set(terms(s))) / max(len(asked), 1) for s in sentences])
+    scores = vectors[1:] @ vectors[0] + OVERLAP_WEIGHT * overlap
+    citations, i = [], 0
+    for n, (hit, hs) in enumerate(zip(hits, spans, strict=True), start=1):
+        own = scores[i : i + len(hs)]
+        i += len(hs)
+        # The best sentence and its better neighbour: one sentence alone often misses half the support.
+        best = int(np.argmax(own))
+        neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(hs)]
+        other = max(neighbours, key=lambda j: own[j], default=best)
+        first, last = min(best, other), max(best, other)
+        citations.append(
+            Citation(n, hit.file, hit.page, hit.chunk_id, hit.heading, hit.text, (hs[first][0], hs[last][1]),
+                     hit.score, support=float(own[best]))
+        )  # fmt: skip
+    return citations
+
+
+def chat_context(
+    store_path: str | Path,
+    question: str,
+    budget_tokens: int,
+    embedder: Embedder | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+    k: int = 5,
+) -> tuple[str, list[Citation]]:
+    """For the Chat page's "answer from my documents" toggle: a system message carrying numbered
+    sources within `budget_tokens` (counted with `count_tokens`, default a 4-characters-per-token
+    estimate), and the citations to render under the reply. No relevant passage: a system message
+    telling the model to say so, and no citations."""
+    from backends.local_embeddings import get_embedder
+
+    embedder = embedder or get_embedder()
+    count = count_tokens or (lambda text: len(text) // 4 + 1)
+    with Store(store_path, read_only=True) as store:
+        result = search(store, embedder, question, k=k)
+    if not result.relevant:
+        return system_with_sources([]), []
+    kept: list[Hit] = []
+    for hit in result.hits:
+        if count(system_with_sources(kept + [hit])) > budget_tokens:
+            break
+        kept.append(hit)
+    return system_with_sources(kept), make_citations(kept, question, embedder)

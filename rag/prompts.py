@@ -1,0 +1,40 @@
+"""Prompt templates for answers from documents; print them to see exactly what the model gets."""
+
+from __future__ import annotations
+
+from .types import Hit
+
+SYSTEM_PROMPT = (
+    "You answer questions using only the numbered sources the user gives you. "
+    "After every sentence that uses a source, cite it as [1], [2] and so on. "
+    "If the sources do not contain the answer, say that the documents do not say, and do not guess. "
+    "Be brief."
+)
+
+NOT_FOUND = "I could not find anything about this in your documents, so I will not guess an answer."
+
+CHAT_SOURCES_PROMPT = (
+    "The user turned on 'answer from my documents'. Answer from these numbered passages of the user's "
+    "documents and cite them as [1], [2]. If they do not contain the answer, say so.\n\n{sources}"
+)
+
+CHAT_NO_SOURCES_PROMPT = (
+    "The user turned on 'answer from my documents', but no passage of their documents is relevant to "
+    "this question. Tell the user that their documents do not cover it; do not invent an answer."
+)
+
+
+def format_source(n: int, hit: Hit) -> str:
+    where = (
+        hit.file
+        + (f", page {hit.page}" if hit.page else "")
+        + (f", section '{hit.heading}'" if hit.heading else "")
+    )
+    return f"[{n}] ({where})\n{hit.text}"
+
+
+def system_with_sources(hits: list[Hit]) -> str:
+    if not hits:
+        return CHAT_NO_SOURCES_PROMPT
+    sources = "\n\n".join(format_source(n, h) for n, h in enumerate(hits, start=1))
+    return CHAT_SOURCES_PROMPT.format(sources=sources)

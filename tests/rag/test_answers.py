@@ -1,0 +1,102 @@
+"""Answers: cited sources, an extractive answer with the tiny model or a failing backend, honest "not found"."""
+
+from __future__ import annotations
+
+import pytest
+from corpus import corpus_files
+
+from backends import create_backend, load_settings
+from rag.answer import answer_question, build_messages, chat_context
+from rag.ingest import ingest_files
+from rag.store import Store
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory, embedder):
+    path = tmp_path_factory.mktemp("answers") / "index.duckdb"
+    with Store(path) as store:
+        ingest_files(store, embedder, corpus_files())
+    return path
+
+
+@pytest.fixture
+def store(store_path):
+    with Store(store_path, read_only=True) as s:
+        yield s
+
+
+def test_tiny_default_model_gives_a_labelled_extractive_answer(store, embedder):
+    answer = answer_question(
+        store, embedder, "How hot should the oven be before the loaf goes in?", backend_name="local"
+    )
+    assert answer.mode == "extractive"
+    assert answer.text.startswith("Extractive answer")
+    first = answer.citations[0]
+    assert (first.file, first.page, first.n) == ("bread_guide.pdf", 4, 1)
+    assert "250 degrees" in first.highlighted_text  # the supporting sentence, not the whole chunk
+    assert first.highlighted_text in first.text and len(first.highlighted_text) < len(first.text)
+    assert "[1]" in answer.text and "250 degrees" in answer.text
+
+
+def test_unrelated_question_is_answered_with_not_found(store, embedder):
+    answer = answer_question(store, embedder, "How many moons does Jupiter have?", backend_name="local")
+    assert answer.mode == "not_found"
+    assert "could not find" in answer.text and answer.citations == []
+
+
+def test_unreachable_backend_falls_back_to_extractive(store, embedder):
+    settings = load_settings({"FLOE_OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "FLOE_MAX_ATTEMPTS": "1"})
+    answer = answer_question(
+        store,
+        embedder,
+        "Who was in charge of engineering the waterway?",
+        backend_name="openai_compatible",
+        settings=settings,
+    )
+    assert answer.mode == "extractive"
+    assert "backend could not answer" in answer.note
+    assert {c.file for c in answer.citations} == {"canal_history.txt"}
+    assert "Margaret Holloway" in answer.text
+
+
+def test_prompt_numbers_the_sources_with_file_and_page(store, embedder):
+    from rag.retrieval import search
+
+    hits = search(store, embedder, "how long to proof the dough in the fridge", k=2).hits
+    messages = build_messages("how long to proof?", hits)
+    assert messages[0].role == "system" and "[1]" in messages[0].content
+    user = messages[1].content
+    labels = [f"[{n}] (bread_guide.pdf, page {h.page})\n{h.text}" for n, h in enumerate(hits, start=1)]
+    assert all(label in user for label in labels) and user.index(labels[0]) < user.index(labels[1])
+    assert user.endswith("Question: how long to proof?")
+
+
+@pytest.mark.slow
+def test_generated_answer_with_a_real_backend_numbers_its_citations(store, embedder):
+    # The real embedded model, forced to generate (the page would pick extractive for it); short output.
+    backend = create_backend("local", load_settings())
+    streamed = []
+    answer = answer_question(
+        store, embedder, "How many paid holiday days per year?", backend=backend, k=2, max_tokens=24,
+        on_delta=streamed.append,
+    )  # fmt: skip
+    assert answer.mode == "generated"
+    assert answer.text and answer.text == "".join(streamed).strip()
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert answer.citations[0].file == "handbook.md" and "27 days" in answer.citations[0].text
+
+
+def test_chat_context_fits_the_budget_and_says_when_nothing_is_relevant(store_path, embedder):
+    system, citations = chat_context(
+        store_path, "Can I take a plane for a two-hour trip?", budget_tokens=150, embedder=embedder
+    )
+    assert len(citations) == 1 and "under four hours" in citations[0].text
+    assert "[1] (handbook.md, section 'Business travel')" in system and "\n[2] (" not in system
+    roomy, more = chat_context(
+        store_path, "Can I take a plane for a two-hour trip?", budget_tokens=5000, embedder=embedder
+    )
+    assert len(more) > 1 and "\n[2] (" in roomy
+    none, no_citations = chat_context(
+        store_path, "Who won the 1998 football world cup?", 5000, embedder=embedder
+    )
+    assert no_citations == [] and "do not cover" in none
