@@ -18,8 +18,9 @@ from backends import BackendError, ChatParams, Message, create_backend, default_
 
 from .embedders import Embedder, embed_array
 from .keywords import terms
+from .memory_index import MemoryIndex
 from .prompts import NOT_FOUND, SYSTEM_PROMPT, format_source, system_with_sources
-from .retrieval import DEFAULT_MODE, SearchResult, VectorIndex, search
+from .retrieval import DEFAULT_MODE, SearchResult, search
 from .store import Store
 from .types import Hit
 
@@ -77,13 +78,13 @@ def answer_question(
     settings=None,
     k: int = 5,
     mode: str = DEFAULT_MODE,
-    vector_index: VectorIndex | None = None,
+    index: MemoryIndex | None = None,
     on_delta: Callable[[str], None] | None = None,
     backend=None,
     max_tokens: int = ANSWER_TOKENS,
 ) -> Answer:
     """Retrieve, then generate with citations, or extract. `backend` overrides `backend_name`."""
-    result = search(store, embedder, question, k=k, mode=mode, vector_index=vector_index)
+    result = search(store, embedder, question, k=k, mode=mode, index=index)
     if not result.relevant or not result.hits:
         return Answer(
             question,

@@ -40,6 +40,7 @@ class Store:
 
     def __init__(self, path: str | Path, read_only: bool = False):
         self.path = Path(path)
+        self._embedding_model: tuple[str, int] | None = None
         if read_only and not self.path.exists():
             raise StoreError(f"No document store at {self.path}; ingest some files first.")
         try:
@@ -55,6 +56,12 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def _one(self, sql: str, params=None):
+        """The first row or None. fetchall, not fetchone: DuckDB 2 refuses new work on a connection
+        whose last result was not read to the end."""
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0] if rows else None
 
     def close(self) -> None:
         self.con.close()
@@ -74,13 +81,15 @@ class Store:
     # --- the embedding model this index belongs to ---
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = self._one("SELECT value FROM meta WHERE key = ?", [key])
         return row[0] if row else None
 
     @property
     def embedding_model(self) -> tuple[str, int] | None:
-        model, dim = self.meta("embedding_model"), self.meta("embedding_dim")
-        return (model, int(dim)) if model and dim else None
+        if self._embedding_model is None:  # fixed once set, so read it only until it exists
+            model, dim = self.meta("embedding_model"), self.meta("embedding_dim")
+            self._embedding_model = (model, int(dim)) if model and dim else None
+        return self._embedding_model
 
     def check_embedder(self, model_id: str, dim: int) -> None:
         """Refuse an embedder other than the index's; the first one to write defines it."""
@@ -139,7 +148,7 @@ class Store:
         return next((d for d in self.documents() if d.file == file), None)
 
     def file_with_hash(self, content_hash: str) -> str | None:
-        row = self.con.execute("SELECT file FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+        row = self._one("SELECT file FROM documents WHERE content_hash = ?", [content_hash])
         return row[0] if row else None
 
     def replace_document(
@@ -152,7 +161,7 @@ class Store:
         try:
             self._bind_embedder(model_id, dim)
             self._delete(doc.name)
-            doc_id = self.con.execute("SELECT nextval('ids')").fetchone()[0]
+            doc_id = self._one("SELECT nextval('ids')")[0]
             first = self.con.execute(f"SELECT nextval('ids') FROM range({len(chunks)})").fetchall()
             chunk_ids = [row[0] for row in first]
             self._insert_chunks(doc_id, chunk_ids, chunks, vectors, dim)
@@ -173,6 +182,7 @@ class Store:
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
+            self._embedding_model = None  # the rollback may have undone binding the embedder
             raise
 
     def _insert_chunks(self, doc_id, chunk_ids, chunks, vectors, dim) -> None:
@@ -228,11 +238,11 @@ class Store:
         if not ids:
             return False
         if self.embedding_model is not None:
-            n, total = self.con.execute(
+            n, total = self._one(
                 """SELECT count(DISTINCT chunk_id), coalesce(sum(tf), 0) FROM terms
                 WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id IN ?)""",
                 [ids],
-            ).fetchone()
+            )
             self._add_term_stats(-n, -total)
             self.con.execute(
                 "DELETE FROM terms WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id IN ?)", [ids]
@@ -246,7 +256,7 @@ class Store:
     def chunk_count(self) -> int:
         if self.embedding_model is None:
             return 0
-        return self.con.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return self._one("SELECT count(*) FROM chunks")[0]
 
     def vector_search(self, query: Sequence[float], k: int) -> list[tuple[int, float]]:
         """Exact cosine search in SQL: (chunk_id, cosine), best first."""
@@ -305,9 +315,16 @@ class Store:
         if self.embedding_model is None:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
         dim = self.embedding_model[1]
-        table = self.con.execute(
-            "SELECT chunk_id, embedding FROM chunks ORDER BY chunk_id"
-        ).fetch_arrow_table()
+        table = self.con.sql("SELECT chunk_id, embedding FROM chunks ORDER BY chunk_id").to_arrow_table()
         ids = table.column("chunk_id").to_numpy()
         flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False)
         return ids, flat.astype(np.float32).reshape(len(ids), dim)
+
+    def all_postings(self):
+        """(term, chunk_ids, tfs, doc_lens) for every term, for the in-memory BM25."""
+        if self.embedding_model is None:
+            return []
+        table = self.con.sql(
+            "SELECT term, list(chunk_id), list(tf), list(doc_len) FROM terms GROUP BY term"
+        ).to_arrow_table()
+        return zip(*(col.to_pylist() for col in table.columns), strict=True)

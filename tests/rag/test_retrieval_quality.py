@@ -50,3 +50,15 @@ def test_off_topic_questions_are_recognised_as_not_relevant(corpus_store, embedd
     on_topic = [q.question for q in labelled_questions()]
     wrongly_flagged = [q for q in on_topic if not search(corpus_store, embedder, q, k=5).relevant]
     assert len(wrongly_flagged) <= 1, wrongly_flagged
+
+
+@pytest.mark.parametrize("mode", ["vector", "keyword", "hybrid"])
+def test_in_memory_index_ranks_exactly_like_sql(corpus_store, embedder, mode):
+    from rag.memory_index import MemoryIndex
+
+    index = MemoryIndex.from_store(corpus_store)
+    for item in labelled_questions() + labelled_questions("exact_terms"):
+        sql = search(corpus_store, embedder, item.question, k=5, mode=mode).hits
+        memory = search(corpus_store, embedder, item.question, k=5, mode=mode, index=index).hits
+        assert [h.chunk_id for h in memory] == [h.chunk_id for h in sql], item.question
+        assert [h.score for h in memory] == pytest.approx([h.score for h in sql], abs=1e-5)
