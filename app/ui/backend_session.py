@@ -23,8 +23,15 @@ def current_settings() -> BackendSettings:
     return load_settings(floe_config())
 
 
+def _streamlit_snowflake_connection():
+    """st.connection("snowflake"): secrets' [connections.snowflake], or the session in Streamlit in Snowflake."""
+    return st.connection("snowflake").raw_connection
+
+
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _backend(name: str, settings: BackendSettings) -> Backend:
+    if name == "cortex" and settings.cortex.connection == "streamlit":
+        return create_backend(name, settings, connection_factory=_streamlit_snowflake_connection)
     return create_backend(name, settings)
 
 
