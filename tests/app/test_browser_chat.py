@@ -49,7 +49,9 @@ def test_stop_keeps_the_partial_answer(page, app_server):
     page.get_by_role("button", name="New chat").click()
     expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
     send(page, box, "Write a very long story about a dragon who learns to bake bread, in ten chapters.")
-    stop = page.get_by_role("button", name="Stop")
+    stop = page.get_by_test_id("stMainBlockContainer").get_by_role(
+        "button", name="Stop"
+    )  # not the header one
     expect(stop).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
     answer = page.get_by_test_id("stChatMessage").nth(1)
