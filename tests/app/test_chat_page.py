@@ -104,3 +104,31 @@ def test_a_stopped_answer_is_shown_as_stopped_with_its_partial_text(data_dir):
     at = fresh_app()
     assert transcript(at)[-1][1].strip() == partial.strip()
     assert "Stopped" in captions(at)
+
+
+def test_feedback_is_stored_with_the_answer(data_dir, app):
+    send(app, "Tell me a fact.")
+    feedback = app.chat_message[1].children[len(app.chat_message[1].children) - 1]
+    feedback.set_value(1).run()
+    comment = next(t for t in app.text_input if t.label == "Comment (optional)")
+    comment.set_value("short and right").run()
+    store = ConversationStore(data_dir / "conversations.sqlite")
+    answer = store.messages("local", app.session_state[state.CONVERSATION])[-1]
+    assert (answer.feedback, answer.feedback_comment) == (1, "short and right")
+    again = fresh_app()
+    assert next(t for t in again.text_input if t.label == "Comment (optional)").value == "short and right"
+
+
+def test_a_long_conversation_is_fitted_to_the_window_and_the_user_is_told(data_dir, monkeypatch):
+    monkeypatch.setenv("FLOE_LOCAL_CONTEXT", "512")
+    at = fresh_app()
+    at.number_input(key=state.MAX_TOKENS).set_value(32).run()
+    store = ConversationStore(data_dir / "conversations.sqlite")
+    cid = at.session_state[state.CONVERSATION]
+    for i in range(12):
+        store.append("local", cid, "user", f"Fact {i}: " + "the river runs to the sea " * 8)
+        store.append("local", cid, "assistant", "Noted. " * 10)
+    send(at, "What was fact 11?")
+    assert "older message(s) were left out" in captions(at)
+    assert transcript(at)[-1][1].strip(), "it still answers"
+    assert len(transcript(at)) == 26, "the whole history is still shown"
