@@ -17,6 +17,15 @@ from .types import Capabilities, ChatParams, Health, Message
 
 SERVICE = "Replicate"
 
+# ReplicateError keeps the status of a failed response but not its headers; this response hook
+# keeps the Retry-After of a 429 for the thread that made the request (the ChatStream worker).
+_retry_after = threading.local()
+
+
+def _remember_retry_after(response: httpx.Response) -> None:
+    if response.status_code == 429:
+        _retry_after.value = response.headers.get("retry-after")
+
 
 def chatml_prompt(messages: Sequence[Message]) -> str:
     """Arctic's chat format. Replicate's prompt_template is set to '{prompt}' so this is sent verbatim."""
@@ -26,7 +35,8 @@ def chatml_prompt(messages: Sequence[Message]) -> str:
 
 def _translate(exc: Exception, started: bool = False) -> BackendError:
     if isinstance(exc, ReplicateError):
-        return from_status(exc.status or 500, SERVICE)
+        retry_after = getattr(_retry_after, "value", None) if exc.status == 429 else None
+        return from_status(exc.status or 500, SERVICE, retry_after)
     if isinstance(exc, ModelError):
         return BadResponse(f"The model on {SERVICE} failed: {exc}")
     if isinstance(exc, httpx.TimeoutException):
@@ -54,6 +64,7 @@ class ReplicateBackend:
                 max(policy.first_token_timeout_s, policy.idle_timeout_s) + 1.0,
                 connect=policy.connect_timeout_s,
             ),
+            event_hooks={"response": [_remember_retry_after]},
         )
 
     def info(self) -> Capabilities:
@@ -90,6 +101,7 @@ class ReplicateBackend:
         def events(cancel: threading.Event) -> Iterator[str]:
             started = False
             prediction = None
+            _retry_after.value = None
             try:
                 prediction = self.client.models.predictions.create(
                     model=(owner, name), input=model_input, stream=True
