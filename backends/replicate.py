@@ -111,7 +111,9 @@ class ReplicateBackend:
                         break
                     if event.event.value == "output" and event.data:
                         started = True
-                        yield event.data
+                        # The SDK turns output starting with "https:" or "data:" into a FileOutput
+                        # object; for a chat model it is text, and str() gives it back verbatim.
+                        yield str(event.data)
             except Exception as exc:
                 raise _translate(exc, started) from None
             finally:
