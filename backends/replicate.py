@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import httpx
 import replicate
 from replicate.exceptions import ModelError, ReplicateError
+from replicate.stream import EventSource, ServerSentEvent
 
 from .errors import BackendError, BadResponse, Unsupported
 from .http_errors import connection_failed, from_status
@@ -106,7 +107,7 @@ class ReplicateBackend:
                 prediction = self.client.models.predictions.create(
                     model=(owner, name), input=model_input, stream=True
                 )
-                for event in prediction.stream():
+                for event in self._stream(prediction):
                     if cancel.is_set():
                         break
                     if event.event.value == "output" and event.data:
@@ -121,6 +122,20 @@ class ReplicateBackend:
                     self._cancel_quietly(prediction)
 
         return ChatStream(events, self.policy, prompt_tokens=self.count_tokens(messages), model=model)
+
+    def _stream(self, prediction) -> Iterator[ServerSentEvent]:
+        """`Prediction.stream()` (replicate 1.0.7) plus the HTTP status check it lacks: the SDK reads
+        an error response on the stream URL as a malformed stream (ValueError), which turned a
+        retryable 5xx, or a 401/429, into a non-retryable BadResponse."""
+        url = (prediction.urls or {}).get("stream")
+        if not url:
+            raise ReplicateError("Model does not support streaming")
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+        with self.client._client.stream("GET", url, headers=headers) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ReplicateError.from_response(response)
+            yield from EventSource(self.client, response)
 
     @staticmethod
     def _cancel_quietly(prediction) -> None:
