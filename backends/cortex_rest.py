@@ -91,7 +91,11 @@ def stream_complete(
             "Accept": "text/event-stream",
             "Content-Type": "application/json",
         }
-        timeout = httpx.Timeout(policy.idle_timeout_s, connect=policy.connect_timeout_s)
+        # ChatStream enforces the first-token and idle timeouts (and names them to the user); the
+        # socket read timeout is only a backstop that frees this worker, so it must outlast both.
+        # As the idle timeout alone it cut off a first token slower than idle_timeout_s.
+        read_s = max(policy.first_token_timeout_s, policy.idle_timeout_s) + 1.0
+        timeout = httpx.Timeout(read_s, connect=policy.connect_timeout_s)
         started = False
         try:
             with (
