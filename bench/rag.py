@@ -143,6 +143,15 @@ def latency(n: int, queries: int = 60) -> None:
             print(f"  hybrid, in-memory (vector + BM25)     {ms(hybrid)}")
 
 
+def tie_aware_recall(reference: list, candidate: list) -> float:
+    """Share of the reference top-10 matched by the candidate; a different chunk with the same score
+    (a tie, common with BM25 on synthetic text) counts as a match."""
+    if not reference:
+        return 1.0
+    floor = reference[-1][1] - 1e-6
+    return min(1.0, sum(score >= floor for _, score in candidate) / len(reference))
+
+
 def words_for_queries() -> list[str]:
     return [f"w{i}" for i in range(0, 20000, 7)] + [
         "refund",

@@ -1,0 +1,193 @@
+"""Documents: upload files, see and delete them, ask questions answered with numbered, checkable citations."""
+
+import pandas as pd
+import streamlit as st
+
+from app.ui.backend_session import current_backend, current_backend_name, current_settings
+from app.ui.config import data_dir
+from app.ui.owner import conversation_owner
+from backends import BackendError
+from backends.local_embeddings import get_embedder
+from rag.answer import Answer, answer_question, is_tiny_default
+from rag.errors import RagError
+from rag.ingest import ingest_file
+from rag.loaders import MAX_FILE_BYTES, SUPPORTED
+from rag.memory_index import MemoryIndex
+from rag.paths import store_path
+from rag.retrieval import DEFAULT_MODE, MODES
+from rag.store import Store
+
+# Session-state keys of this page (kept here until app/ui/state.py gathers them).
+ANSWER = "floe_documents_answer"
+UPLOAD_ROUND = "floe_documents_upload_round"  # bumps after an upload so the uploader starts empty
+INGEST_REPORT = "floe_documents_ingest_report"
+MODE = "floe_documents_mode"
+TOP_K = "floe_documents_k"
+
+STATUS_ICON = {
+    "added": ":material/check_circle:",
+    "replaced": ":material/sync:",
+    "unchanged": ":material/equal:",
+}
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def embedder():
+    return get_embedder()
+
+
+@st.cache_resource(max_entries=4)
+def memory_index(path: str, generation: int) -> MemoryIndex:
+    """The store in memory for fast exact search; a new store generation loads a new one."""
+    with Store(path) as store:
+        return MemoryIndex.from_store(store)
+
+
+def highlighted(text: str, span: tuple[int, int]) -> str:
+    """Markdown of a passage with its supporting sentences highlighted."""
+
+    def esc(s: str) -> str:
+        for ch in "\\`*_{}[]()#+-.!|<>~$:":
+            s = s.replace(ch, "\\" + ch)
+        return s.replace("\n", "  \n")
+
+    start, end = span
+    support = esc(text[start:end]).replace("\\[", "(").replace("\\]", ")")
+    return f"{esc(text[:start])}:orange-background[{support}]{esc(text[end:])}"
+
+
+def where(page: int | None, heading: str | None) -> str:
+    return ", ".join(p for p in (f"page {page}" if page else "", heading or "") if p)
+
+
+path = store_path(data_dir(), conversation_owner())
+st.title("Documents")
+st.caption(
+    "Ask questions about your files. Every answer cites numbered passages that you can open and check."
+)
+
+# --- upload ---
+round_ = st.session_state.setdefault(UPLOAD_ROUND, 0)
+with st.form("upload", clear_on_submit=False, border=False):
+    uploads = st.file_uploader(
+        "Add documents",
+        type=sorted(ext.lstrip(".") for ext in SUPPORTED),
+        accept_multiple_files=True,
+        key=f"uploader-{round_}",
+        help=f"Text, Markdown, PDF (with a text layer) or HTML, up to {MAX_FILE_BYTES // 2**20} MB each.",
+    )
+    submitted = st.form_submit_button("Add to the index", icon=":material/upload:")
+if submitted and uploads:
+    progress = st.progress(0.0, text="Indexing…")
+    report = []
+    with Store(path) as store:
+        for i, upload in enumerate(uploads, start=1):
+            progress.progress((i - 1) / len(uploads), text=f"Indexing {upload.name} ({i} of {len(uploads)})…")
+            report.append(ingest_file(store, embedder(), upload.name, upload.getvalue()))
+    progress.progress(1.0, text="Done.")
+    st.session_state[INGEST_REPORT] = [r.as_dict() for r in report]
+    st.session_state[UPLOAD_ROUND] = round_ + 1
+    st.rerun()
+for r in st.session_state.pop(INGEST_REPORT, []):
+    if r["status"] == "rejected":
+        st.error(f"**{r['file']}** was not added: {r['reason']}", icon=":material/block:")
+    else:
+        extra = f" {r['reason']}" if r["reason"] else ""
+        st.success(
+            f"**{r['file']}**: {r['status']}, {r['chunks']} chunks.{extra}", icon=STATUS_ICON[r["status"]]
+        )
+
+# --- the documents ---
+with Store(path) as store:
+    documents = store.documents()
+    generation = store.generation
+st.subheader(f"Your documents ({len(documents)})")
+if not documents:
+    st.info("No documents yet. Add some above; they stay on this machine.", icon=":material/info:")
+for doc in documents:
+    name_col, facts_col, delete_col = st.columns([4, 5, 1], vertical_alignment="center")
+    name_col.markdown(f"**{doc.file}**")
+    pages = f"{doc.pages} pages · " if doc.pages else ""
+    size = f"{doc.size_bytes / 1024:.1f} KB"
+    facts_col.caption(f"{doc.chunks} chunks · {pages}{size} · added {doc.added_at:%Y-%m-%d %H:%M}")
+    if delete_col.button("", icon=":material/delete:", key=f"delete-{doc.file}", help=f"Delete {doc.file}"):
+        with Store(path) as store:
+            store.delete_document(doc.file)
+        st.session_state.pop(ANSWER, None)
+        st.rerun()
+
+# --- ask ---
+st.subheader("Ask")
+with st.expander("Retrieval settings"):
+    mode = st.segmented_control("Search", MODES, default=DEFAULT_MODE, key=MODE) or DEFAULT_MODE
+    k = st.slider("Passages to retrieve", 1, 10, 5, key=TOP_K)
+with st.form("ask", border=False):
+    question = st.text_input("Question", placeholder="What does the warranty cover?", disabled=not documents)
+    asked = st.form_submit_button("Ask", icon=":material/search:", disabled=not documents)
+
+if asked and question.strip():
+    name, settings = current_backend_name(), current_settings()
+    backend = None
+    if not is_tiny_default(name, settings):
+        try:
+            backend = current_backend()
+        except BackendError:
+            pass  # answer_question retries the backend and falls back to an extractive answer
+    live = st.empty()
+    streamed: list[str] = []
+
+    def show_delta(delta: str) -> None:
+        streamed.append(delta)
+        live.markdown("".join(streamed))
+
+    try:
+        with st.spinner("Searching your documents…"), Store(path) as store:
+            index = memory_index(str(path), store.generation)
+            result = answer_question(
+                store, embedder(), question.strip(), backend_name=name, settings=settings, k=k, mode=mode,
+                index=index, on_delta=show_delta, backend=backend,
+            )  # fmt: skip
+        st.session_state[ANSWER] = result
+    except RagError as err:
+        st.error(err.user_message)
+    live.empty()
+
+answer: Answer | None = st.session_state.get(ANSWER)
+if answer is not None:
+    with st.container(border=True):
+        st.markdown(f"**{answer.question}**")
+        if answer.mode == "not_found":
+            st.warning(answer.text, icon=":material/search_off:")
+        elif answer.mode == "extractive":
+            st.info(f"Extractive answer. {answer.note}", icon=":material/format_quote:")
+            st.markdown(answer.text.split("\n\n", 1)[-1])
+        else:
+            st.markdown(answer.text)
+        for c in answer.citations:
+            label = f"[{c.n}] {c.file}" + (
+                f" — {where(c.page, c.heading)}" if where(c.page, c.heading) else ""
+            )
+            with st.expander(label, expanded=False):
+                st.markdown(highlighted(c.text, c.highlight))
+    if answer.search is not None:
+        with st.expander("Retrieval inspector"):
+            s = answer.search
+            st.caption(
+                f"Mode: {s.mode}. Best cosine {s.best_cosine:.3f}; "
+                + ("relevant." if s.relevant else "below the relevance floor, so no answer was attempted.")
+            )
+            rows = [
+                {
+                    "rank": i,
+                    "file": h.file,
+                    "where": where(h.page, h.heading),
+                    "score": round(h.score, 4),
+                    "cosine": None if h.vector_score is None else round(h.vector_score, 4),
+                    "bm25": None if h.keyword_score is None else round(h.keyword_score, 3),
+                    "vector rank": h.ranks.get("vector"),
+                    "keyword rank": h.ranks.get("keyword"),
+                    "text": h.text[:160],
+                }
+                for i, h in enumerate(s.hits, start=1)
+            ]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
