@@ -126,11 +126,8 @@ def latency(n: int, queries: int = 60) -> None:
                 t4 = time.perf_counter()
                 for name, dt_ in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                     timings[name].append(dt_)
-                agree.append(len({c for c, _ in exact} & {c for c, _ in fast}) / 10)
-                agree_bm25.append(
-                    len({c for c, _ in bm25_sql[:10]} & {c for c, _ in bm25_mem[:10]})
-                    / max(1, len(bm25_sql[:10]))
-                )
+                agree.append(tie_aware_recall(exact[:10], fast[:10]))
+                agree_bm25.append(tie_aware_recall(bm25_sql[:10], bm25_mem[:10]))
             print(f"  vector, SQL array_cosine_similarity   {ms(timings['sql'])}")
             print(
                 f"  vector, in-memory numpy (exact)       {ms(timings['memory'])}   recall@10 vs SQL {np.mean(agree):.3f}"

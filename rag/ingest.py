@@ -1,10 +1,16 @@
-"""Ingest files into a store: load, skip unchanged content, chunk, embed, write in one transaction."""
+"""Ingest files into a store: load, skip unchanged content, chunk, embed, write in one transaction.
+
+Several files' chunks are embedded together: the embedder is fastest on full batches of similar
+lengths, and most files are only a few chunks long.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from backends import BackendError
 
@@ -13,6 +19,9 @@ from .embedders import Embedder, embed_array
 from .errors import RagError, RejectedFile
 from .loaders import MAX_FILE_BYTES, load_document, load_path
 from .store import Store
+from .types import Chunk, LoadedDocument
+
+EMBED_GROUP_CHUNKS = 128  # embed once this many chunks of several files are waiting
 
 
 @dataclass(frozen=True)
@@ -26,15 +35,16 @@ class IngestResult:
         return asdict(self)
 
 
-def ingest_file(
-    store: Store,
-    embedder: Embedder,
-    name: str,
-    data: bytes | None = None,
-    path: str | Path | None = None,
-    max_bytes: int = MAX_FILE_BYTES,
-) -> IngestResult:
-    """Index one file given as bytes (an upload) or a path. Never raises for a bad file."""
+@dataclass(frozen=True)
+class _Ready:
+    """A file loaded and chunked, waiting for its vectors."""
+
+    doc: LoadedDocument
+    chunks: list[Chunk]
+    replaces: bool
+
+
+def _prepare(store, embedder, name, data, path, max_bytes) -> _Ready | IngestResult:
     try:
         doc = load_document(name, data, max_bytes) if data is not None else load_path(path or name, max_bytes)
         store.check_embedder(embedder.model_id, embedder.dim)
@@ -49,13 +59,48 @@ def ingest_file(
         chunks = chunk_document(doc, embedder.count_tokens, embedder.max_input_tokens)
         if not chunks:
             raise RejectedFile("The file contains no text.")
-        vectors = embed_array(embedder, [c.embed_text for c in chunks])
-        store.replace_document(doc, chunks, vectors, embedder.model_id, embedder.dim)
-        return IngestResult(doc.name, "replaced" if old else "added", len(chunks))
+        return _Ready(doc, chunks, replaces=old is not None)
     except RagError as exc:
         return IngestResult(Path(name).name, "rejected", 0, exc.user_message)
-    except BackendError as exc:  # the embedding service failed: the file is fine but was not indexed
-        return IngestResult(Path(name).name, "rejected", 0, f"Embedding failed: {exc}")
+
+
+def _embed_and_write(store, embedder, group: list[_Ready]) -> list[IngestResult]:
+    try:
+        vectors = embed_array(embedder, [c.embed_text for r in group for c in r.chunks])
+    except BackendError as exc:  # the embedding service failed: the files are fine but were not indexed
+        return [IngestResult(r.doc.name, "rejected", 0, f"Embedding failed: {exc}") for r in group]
+    results, start = [], 0
+    for ready in group:
+        own = vectors[start : start + len(ready.chunks)]
+        start += len(ready.chunks)
+        try:
+            store.replace_document(ready.doc, ready.chunks, np.asarray(own), embedder.model_id, embedder.dim)
+        except RagError as exc:
+            results.append(IngestResult(ready.doc.name, "rejected", 0, exc.user_message))
+            continue
+        results.append(
+            IngestResult(ready.doc.name, "replaced" if ready.replaces else "added", len(ready.chunks))
+        )
+    return results
+
+
+def _depends_on_group(ready: _Ready | IngestResult, group: list[tuple[int, _Ready]]) -> bool:
+    if isinstance(ready, IngestResult):
+        return ready.status == "unchanged"  # it may match, or no longer match, a waiting file
+    return any(r.doc.name == ready.doc.name or r.doc.content_hash == ready.doc.content_hash for _, r in group)
+
+
+def ingest_file(
+    store: Store,
+    embedder: Embedder,
+    name: str,
+    data: bytes | None = None,
+    path: str | Path | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> IngestResult:
+    """Index one file given as bytes (an upload) or a path. Never raises for a bad file."""
+    ready = _prepare(store, embedder, name, data, path, max_bytes)
+    return ready if isinstance(ready, IngestResult) else _embed_and_write(store, embedder, [ready])[0]
 
 
 def ingest_files(
@@ -63,16 +108,39 @@ def ingest_files(
     embedder: Embedder,
     files: Iterable[tuple[str, bytes | None]],
     on_progress: Callable[[int, IngestResult], None] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    group_chunks: int = EMBED_GROUP_CHUNKS,
 ) -> list[IngestResult]:
-    """Ingest (name, bytes) pairs, or (path, None) pairs; `on_progress(done, result)` after each."""
-    results = []
-    for done, (name, data) in enumerate(files, start=1):
-        result = (
-            ingest_file(store, embedder, name, data)
-            if data is not None
-            else ingest_file(store, embedder, Path(name).name, path=name)
-        )
-        results.append(result)
+    """Ingest (name, bytes) pairs, or (path, None) pairs; `on_progress(done, result)` after each
+    file is written (a smaller `group_chunks` reports more often). Results come in the order of
+    `files` and are the same as ingesting the files one by one."""
+    results: dict[int, IngestResult] = {}
+    group: list[tuple[int, _Ready]] = []
+
+    def report(i: int, result: IngestResult) -> None:
+        results[i] = result
         if on_progress:
-            on_progress(done, result)
-    return results
+            on_progress(len(results), result)
+
+    def flush() -> None:
+        for (i, _), result in zip(
+            group, _embed_and_write(store, embedder, [r for _, r in group]), strict=True
+        ):
+            report(i, result)
+        group.clear()
+
+    for i, (name, data) in enumerate(files):
+        args = (name, data, None, max_bytes) if data is not None else (Path(name).name, None, name, max_bytes)
+        ready = _prepare(store, embedder, *args)
+        if group and _depends_on_group(ready, group):
+            flush()  # only the store can say what a repeated file is: write the waiting ones first
+            ready = _prepare(store, embedder, *args)
+        if isinstance(ready, IngestResult):
+            report(i, ready)
+            continue
+        group.append((i, ready))
+        if sum(len(r.chunks) for _, r in group) >= group_chunks:
+            flush()
+    if group:
+        flush()
+    return [results[i] for i in sorted(results)]

@@ -10,7 +10,7 @@ from backends import BackendError
 from backends.local_embeddings import get_embedder
 from rag.answer import Answer, answer_question, is_tiny_default
 from rag.errors import RagError
-from rag.ingest import ingest_file
+from rag.ingest import ingest_files
 from rag.loaders import MAX_FILE_BYTES, SUPPORTED
 from rag.memory_index import MemoryIndex
 from rag.paths import store_path
@@ -78,13 +78,17 @@ with st.form("upload", clear_on_submit=False, border=False):
     )
     submitted = st.form_submit_button("Add to the index", icon=":material/upload:")
 if submitted and uploads:
-    progress = st.progress(0.0, text="Indexing…")
-    report = []
+    progress = st.progress(0.0, text=f"Indexing {len(uploads)} file(s)…")
+
+    def show_progress(done: int, result) -> None:
+        progress.progress(
+            done / len(uploads), text=f"{done} of {len(uploads)} done ({result.file}: {result.status})"
+        )
+
     with Store(path) as store:
-        for i, upload in enumerate(uploads, start=1):
-            progress.progress((i - 1) / len(uploads), text=f"Indexing {upload.name} ({i} of {len(uploads)})…")
-            report.append(ingest_file(store, embedder(), upload.name, upload.getvalue()))
-    progress.progress(1.0, text="Done.")
+        files = [(upload.name, upload.getvalue()) for upload in uploads]
+        # Small embedding groups: progress moves after every few files, batching still pays off.
+        report = ingest_files(store, embedder(), files, on_progress=show_progress, group_chunks=32)
     st.session_state[INGEST_REPORT] = [r.as_dict() for r in report]
     st.session_state[UPLOAD_ROUND] = round_ + 1
     st.rerun()

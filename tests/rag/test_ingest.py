@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.errors import EmbedderMismatch
-from rag.ingest import ingest_file
+from rag.ingest import ingest_file, ingest_files
 from rag.retrieval import search
 from rag.store import Store
 
@@ -87,3 +87,25 @@ def test_querying_with_another_embedding_model_is_refused(store, embedder):
     result = ingest_file(store, other, "new.txt", b"Some new text.")
     assert result.status == "rejected" and "all-MiniLM-L6-v2-int8" in result.reason
     assert [d.file for d in store.documents()] == ["policy.md"]
+
+
+def test_ingesting_many_files_at_once_matches_one_by_one(store, embedder):
+    changed = POLICY.replace(b"30 days", b"60 days")
+    files = [
+        ("policy.md", POLICY),
+        ("policy.md", changed),
+        ("copy.md", POLICY),
+        ("copy2.md", changed),
+        ("bad.txt", b""),
+    ]
+    progress = []
+    results = ingest_files(store, embedder, files, on_progress=lambda done, r: progress.append(done))
+    assert [(r.file, r.status) for r in results] == [
+        ("policy.md", "added"),
+        ("policy.md", "replaced"),
+        ("copy.md", "added"),  # its content left the store when policy.md changed
+        ("copy2.md", "unchanged"),  # same content as the new policy.md
+        ("bad.txt", "rejected"),
+    ]
+    assert sorted(progress) == [1, 2, 3, 4, 5]
+    assert [d.file for d in store.documents()] == ["copy.md", "policy.md"]
