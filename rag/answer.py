@@ -204,9 +204,12 @@ def chat_context(
     telling the model to say so, and no citations."""
     from backends.local_embeddings import get_embedder
 
+    if not Path(store_path).exists():  # no documents yet
+        return system_with_sources([]), []
     embedder = embedder or get_embedder()
     count = count_tokens or (lambda text: len(text) // 4 + 1)
-    with Store(store_path, read_only=True) as store:
+    # Read-write like the Documents page: DuckDB refuses two configurations of one file in a process.
+    with Store(store_path) as store:
         result = search(store, embedder, question, k=k)
     if not result.relevant:
         return system_with_sources([]), []
