@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "rag")]
 
-from corpus import corpus_files, labelled_questions  # noqa: E402
+from corpus import corpus_files, labelled_questions, off_topic_questions  # noqa: E402
 
 from backends.local_embeddings import get_embedder  # noqa: E402
 from rag.chunking import chunk_document  # noqa: E402
@@ -33,6 +33,7 @@ from rag.ingest import ingest_files  # noqa: E402
 from rag.keywords import terms  # noqa: E402
 from rag.loaders import load_document  # noqa: E402
 from rag.memory_index import MemoryIndex  # noqa: E402
+from rag.retrieval import MIN_RELEVANCE, search  # noqa: E402
 from rag.store import Store  # noqa: E402
 from rag.types import Chunk, LoadedDocument  # noqa: E402
 
@@ -170,6 +171,14 @@ def quality() -> None:
             for mode in ("vector", "keyword", "hybrid"):
                 row = [recall_at_k(store, embedder, labelled, k=k, mode=mode)[0] for k in (1, 3, 5)]
                 print(f"  {mode:8} recall@1 {row[0]:.3f}  @3 {row[1]:.3f}  @5 {row[2]:.3f}")
+        print(f"low-relevance detection (floor: best cosine < {MIN_RELEVANCE})")
+        for kind in ("off_topic", "off_topic_held_out"):
+            questions = off_topic_questions(kind)
+            flagged = sum(not search(store, embedder, q, k=5).relevant for q in questions)
+            print(f"  {kind.replace('_', ' '):20} flagged {flagged}/{len(questions)}")
+        on_topic = [item.question for item in labelled_questions()]
+        wrong = sum(not search(store, embedder, q, k=5).relevant for q in on_topic)
+        print(f"  {'on-topic questions':20} wrongly flagged {wrong}/{len(on_topic)}")
 
 
 def main() -> None:

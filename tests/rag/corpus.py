@@ -30,5 +30,6 @@ def labelled_questions(kind: str = "questions") -> list[Labelled]:
     return [Labelled(q["q"], q["file"], q["answer"]) for q in data[kind]]
 
 
-def off_topic_questions() -> list[str]:
-    return json.loads(QUESTIONS.read_text(encoding="utf-8"))["off_topic"]
+def off_topic_questions(kind: str = "off_topic") -> list[str]:
+    """ "off_topic" (used to set the relevance floor) or "off_topic_held_out" (only measured)."""
+    return json.loads(QUESTIONS.read_text(encoding="utf-8"))[kind]
