@@ -54,7 +54,8 @@ def search(
     n = max(CANDIDATES, k)
     source = index if index is not None and index.generation == store.generation else store
     by_vector = source.vector_search(qvec, n)
-    by_keyword = source.keyword_search(list(terms(query)), n) if mode != "vector" else []
+    # BM25 runs in every mode so that the inspector can show both scores; only `mode` decides the ranking.
+    by_keyword = source.keyword_search(list(terms(query)), n)
     ranked = _rank(by_vector, by_keyword, mode)[:k]
     cosines = dict(by_vector)
     missing = [cid for cid, _ in ranked if cid not in cosines]

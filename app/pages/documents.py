@@ -77,6 +77,10 @@ with st.form("upload", clear_on_submit=False, border=False):
         help=f"Text, Markdown, PDF (with a text layer) or HTML, up to {MAX_FILE_BYTES // 2**20} MB each.",
     )
     submitted = st.form_submit_button("Add to the index", icon=":material/upload:")
+if submitted and not uploads:
+    st.warning(
+        "Choose one or more files first, then press *Add to the index*.", icon=":material/upload_file:"
+    )
 if submitted and uploads:
     progress = st.progress(0.0, text=f"Indexing {len(uploads)} file(s)…")
 

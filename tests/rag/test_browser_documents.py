@@ -23,6 +23,7 @@ def test_upload_ask_and_see_a_cited_answer(page, app_server):
     dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
     expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible(timeout=90_000)
     dropzone.set_input_files([{"name": "kettle-manual.pdf", "mimeType": "application/pdf", "buffer": MANUAL}])
+    expect(page.get_by_role("button", name="Remove kettle-manual.pdf")).to_be_visible()  # the upload finished
     page.get_by_role("button", name="Add to the index").click()
     expect(page.get_by_text("kettle-manual.pdf: added, 2 chunks.")).to_be_visible(timeout=120_000)
     expect(page.get_by_role("heading", name="Your documents (1)")).to_be_visible()
