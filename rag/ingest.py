@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from backends import BackendError
 
 from .chunking import chunk_document
@@ -69,19 +67,15 @@ def _embed_and_write(store, embedder, group: list[_Ready]) -> list[IngestResult]
         vectors = embed_array(embedder, [c.embed_text for r in group for c in r.chunks])
     except BackendError as exc:  # the embedding service failed: the files are fine but were not indexed
         return [IngestResult(r.doc.name, "rejected", 0, f"Embedding failed: {exc}") for r in group]
-    results, start = [], 0
+    items, start = [], 0
     for ready in group:
-        own = vectors[start : start + len(ready.chunks)]
+        items.append((ready.doc, ready.chunks, vectors[start : start + len(ready.chunks)]))
         start += len(ready.chunks)
-        try:
-            store.replace_document(ready.doc, ready.chunks, np.asarray(own), embedder.model_id, embedder.dim)
-        except RagError as exc:
-            results.append(IngestResult(ready.doc.name, "rejected", 0, exc.user_message))
-            continue
-        results.append(
-            IngestResult(ready.doc.name, "replaced" if ready.replaces else "added", len(ready.chunks))
-        )
-    return results
+    try:
+        store.replace_documents(items, embedder.model_id, embedder.dim)
+    except RagError as exc:
+        return [IngestResult(r.doc.name, "rejected", 0, exc.user_message) for r in group]
+    return [IngestResult(r.doc.name, "replaced" if r.replaces else "added", len(r.chunks)) for r in group]
 
 
 def _depends_on_group(ready: _Ready | IngestResult, group: list[tuple[int, _Ready]]) -> bool:

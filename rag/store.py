@@ -155,29 +155,47 @@ class Store:
         self, doc: LoadedDocument, chunks: Sequence[Chunk], vectors: np.ndarray, model_id: str, dim: int
     ) -> None:
         """Add `doc`, replacing any document of the same file name, in one transaction."""
-        if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
-            raise ValueError("one vector of the index's dimension per chunk is required")
+        self.replace_documents([(doc, chunks, vectors)], model_id, dim)
+
+    def replace_documents(
+        self, items: Sequence[tuple[LoadedDocument, Sequence[Chunk], np.ndarray]], model_id: str, dim: int
+    ) -> None:
+        """Add several documents (distinct file names) in one transaction: all or none are written.
+        One statement per table for the whole group keeps ingestion close to the embedder's speed."""
+        names = [doc.name for doc, _, _ in items]
+        if len(set(names)) != len(names):
+            raise ValueError("file names in one group must be distinct")
+        for _, chunks, vectors in items:
+            if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
+                raise ValueError("one vector of the index's dimension per chunk is required")
         self.con.execute("BEGIN TRANSACTION")
         try:
             self._bind_embedder(model_id, dim)
-            self._delete(doc.name)
-            doc_id = self._one("SELECT nextval('ids')")[0]
-            first = self.con.execute(f"SELECT nextval('ids') FROM range({len(chunks)})").fetchall()
-            chunk_ids = [row[0] for row in first]
-            self._insert_chunks(doc_id, chunk_ids, chunks, vectors, dim)
-            self.con.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    doc_id,
-                    doc.name,
-                    doc.kind,
-                    doc.content_hash,
-                    doc.size_bytes,
-                    doc.pages,
-                    len(chunks),
-                    dt.datetime.now(),
-                ],
+            self._delete(names)
+            total = len(items) + sum(len(chunks) for _, chunks, _ in items)
+            ids = iter(
+                row[0] for row in self.con.execute(f"SELECT nextval('ids') FROM range({total})").fetchall()
             )
+            now = dt.datetime.now()
+            doc_rows, chunk_rows = [], []
+            for doc, chunks, _ in items:
+                doc_id = next(ids)
+                doc_rows.append(
+                    (
+                        doc_id,
+                        doc.name,
+                        doc.kind,
+                        doc.content_hash,
+                        doc.size_bytes,
+                        doc.pages,
+                        len(chunks),
+                        now,
+                    )
+                )
+                chunk_rows += [(doc_id, next(ids), i, chunk) for i, chunk in enumerate(chunks)]
+            vectors = np.concatenate([np.asarray(v, dtype=np.float32).reshape(-1, dim) for _, _, v in items])
+            self._insert_chunks(chunk_rows, vectors, dim)
+            self.con.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
             self._bump_generation()
             self.con.execute("COMMIT")
         except BaseException:
@@ -185,29 +203,31 @@ class Store:
             self._embedding_model = None  # the rollback may have undone binding the embedder
             raise
 
-    def _insert_chunks(self, doc_id, chunk_ids, chunks, vectors, dim) -> None:
+    def _insert_chunks(self, rows: list[tuple[int, int, int, Chunk]], vectors: np.ndarray, dim: int) -> None:
+        """rows: (doc_id, chunk_id, ordinal, chunk), in the order of `vectors`."""
         flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel())
         chunk_rows = pa.table(  # noqa: F841 (read by DuckDB's replacement scan below)
             {
-                "chunk_id": pa.array(chunk_ids, pa.int64()),
-                "ordinal": pa.array(range(len(chunks)), pa.int32()),
-                "page": pa.array([c.page for c in chunks], pa.int32()),
-                "heading": pa.array([c.heading for c in chunks], pa.string()),
-                "char_start": pa.array([c.char_start for c in chunks], pa.int32()),
-                "char_end": pa.array([c.char_end for c in chunks], pa.int32()),
-                "text": pa.array([c.text for c in chunks], pa.string()),
-                "tokens": pa.array([c.tokens for c in chunks], pa.int32()),
+                "chunk_id": pa.array([r[1] for r in rows], pa.int64()),
+                "doc_id": pa.array([r[0] for r in rows], pa.int64()),
+                "ordinal": pa.array([r[2] for r in rows], pa.int32()),
+                "page": pa.array([r[3].page for r in rows], pa.int32()),
+                "heading": pa.array([r[3].heading for r in rows], pa.string()),
+                "char_start": pa.array([r[3].char_start for r in rows], pa.int32()),
+                "char_end": pa.array([r[3].char_end for r in rows], pa.int32()),
+                "text": pa.array([r[3].text for r in rows], pa.string()),
+                "tokens": pa.array([r[3].tokens for r in rows], pa.int32()),
                 "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
             }
         )
         self.con.execute(
-            f"""INSERT INTO chunks SELECT chunk_id, {int(doc_id)}, ordinal, page, heading, char_start, char_end,
+            f"""INSERT INTO chunks SELECT chunk_id, doc_id, ordinal, page, heading, char_start, char_end,
             text, tokens, embedding::FLOAT[{int(dim)}] FROM chunk_rows"""
         )
         from .keywords import terms
 
         postings: dict[str, list] = {"chunk_id": [], "term": [], "tf": [], "doc_len": []}
-        for chunk_id, chunk in zip(chunk_ids, chunks, strict=True):
+        for _, chunk_id, _, chunk in rows:
             counts: Counter = terms(chunk.embed_text)
             length = sum(counts.values())
             for term, tf in counts.items():
@@ -222,7 +242,7 @@ class Store:
     def delete_document(self, file: str) -> bool:
         self.con.execute("BEGIN TRANSACTION")
         try:
-            found = self._delete(file)
+            found = self._delete([file])
             if found:
                 self._bump_generation()
             self.con.execute("COMMIT")
@@ -231,9 +251,9 @@ class Store:
             raise
         return found
 
-    def _delete(self, file: str) -> bool:
+    def _delete(self, files: list[str]) -> bool:
         ids = [
-            r[0] for r in self.con.execute("SELECT doc_id FROM documents WHERE file = ?", [file]).fetchall()
+            r[0] for r in self.con.execute("SELECT doc_id FROM documents WHERE file IN ?", [files]).fetchall()
         ]
         if not ids:
             return False
