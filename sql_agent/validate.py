@@ -66,7 +66,7 @@ def check_sql(
             return Checked(False, problem, sql, "invalid" if tree is None else "blocked")
         transpiled_from = dialect
     elif schema and schema.functions:
-        tree, transpiled_from = _fix_foreign_functions(tree, sql, target, schema)
+        tree, transpiled_from = _fix_foreign_functions(tree, target, schema)
 
     if schema is not None:
         issues = schema_issues(tree, schema)
@@ -95,24 +95,29 @@ def _transpile(tree: exp.Expression, source: str, target: str) -> tuple[exp.Expr
     return again.tree, None
 
 
-def _fix_foreign_functions(tree, sql: str, target: str, schema: Schema):
-    """A model often writes the other dialect's functions (IFF, DATEADD on DuckDB). When reading the
-    text as the other dialect leaves no unknown function, translate it instead of failing."""
-    if not _unknown_functions(tree, schema):
-        return tree, None
+def _fix_foreign_functions(tree, target: str, schema: Schema):
+    """A model often writes the other dialect's functions (IFF, ZEROIFNULL on DuckDB). Each unknown
+    function call that the other dialect knows is translated on its own; the rest of the query keeps
+    its meaning (reading it all as Snowflake would, say, shift array indexes by one)."""
     other = OTHER_DIALECT.get(target)
-    if not other:
+    unknown = {name.lower() for name in _unknown_functions(tree, schema)}
+    if not other or not unknown:
         return tree, None
-    try:
-        foreign = check_policy(sql, other)
-        if not foreign.allowed:
-            return tree, None
-        translated, problem = _transpile(foreign.tree, other, target)
-    except (ParseError, SqlglotError):
-        return tree, None
-    if problem or translated is None or _unknown_functions(translated, schema):
-        return tree, None
-    return translated, other
+    original, tree = tree, tree.copy()
+    translated = False
+    for call in list(tree.find_all(exp.Anonymous)):
+        if str(call.this).lower() not in unknown:
+            continue
+        try:
+            foreign = sqlglot.parse_one(call.sql(dialect=other), read=other)
+        except (ParseError, SqlglotError):
+            continue
+        if isinstance(foreign, exp.Func) and not isinstance(foreign, exp.Anonymous):
+            call.replace(foreign)
+            translated = True
+    if not translated or not check_policy(tree.sql(dialect=target), target).allowed:
+        return original, None
+    return tree, other
 
 
 def _unknown_functions(tree: exp.Expression, schema: Schema) -> list[str]:
@@ -143,14 +148,20 @@ def _table_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
         if not isinstance(table.this, exp.Identifier):
             continue  # a table function (range, unnest), checked by the policy
         name = ".".join(p.name for p in table.parts[-2:])
-        if table.name.lower() in cte_names or schema.table(name) or name.lower() in seen:
+        # "nyc.taxi": DuckDB accepts the database name as a qualifier, so the table name decides
+        if (
+            table.name.lower() in cte_names
+            or schema.table(name)
+            or schema.table(table.name)
+            or name.lower() in seen
+        ):
             continue
         seen.add(name.lower())
         matches = difflib.get_close_matches(
             table.name.lower(), [t.lower() for t in schema.table_names], 3, 0.5
         )
         real = [t for m in matches for t in schema.table_names if t.lower() == m]
-        issues.append(SchemaIssue("unknown_table", name, tuple(real)))
+        issues.append(SchemaIssue("unknown_table", table.name, tuple(real)))
     return issues
 
 
