@@ -107,7 +107,7 @@ FAULTS = {
 }
 
 SUGGESTION = re.compile(r"no (?:column|table|function) named (\S+?)[ .].*?Did you mean ([^\s,?]+)", re.S)
-QUALIFY = re.compile(r"The column (\S+) is in more than one table of this query; qualify it as ([^\s,.]+)")
+QUALIFY = re.compile(r"The column (\S+) is in more than one table of this query; qualify it as (\w+\.\w+)")
 
 
 class RepairOracle:
