@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .prompts import render_table
-from .schema import Schema, Table
+from .schema import Schema
 
 DEFAULT_TOKEN_BUDGET = 3000
 
@@ -43,6 +43,58 @@ def words_of(text: str) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class _TableIndex:
+    name: str
+    text: str
+    tokens: int
+    name_words: frozenset[str]
+    column_words: tuple[frozenset[str], ...]
+    sample_words: tuple[tuple[frozenset[str], ...], ...]
+    comment_words: frozenset[str]
+
+
+def _index(schema: Schema, count_tokens: Callable[[str], int]) -> dict[str, _TableIndex]:
+    """Per-table words and rendered text, computed once per schema: questions only pay for matching."""
+    cache = schema.__dict__.setdefault("_link_index", {})  # a frozen dataclass still has a __dict__
+    key = id(count_tokens)
+    if key not in cache:
+        entries = {}
+        for t in schema.tables:
+            text = render_table(t)
+            entries[t.name] = _TableIndex(
+                t.name,
+                text,
+                count_tokens(text),
+                frozenset(words_of(t.name)),
+                tuple(frozenset(words_of(c.name) - {"id"}) for c in t.columns),
+                tuple(tuple(frozenset(words_of(v)) for v in c.samples) for c in t.columns),
+                frozenset(words_of(t.comment) - STOP),
+            )
+        postings: dict[str, set[str]] = {}
+        for e in entries.values():
+            words = set(e.name_words) | e.comment_words
+            words.update(w for cw in e.column_words for w in cw)
+            words.update(w for samples in e.sample_words for sw in samples for w in sw)
+            for w in words:
+                postings.setdefault(w, set()).add(e.name)
+        cache[key] = (entries, postings)
+    return cache[key][0]
+
+
+def _candidates(schema: Schema, asked: frozenset[str]) -> set[str]:
+    """Tables sharing at least one word with the question (an inverted index: no full scan)."""
+    postings = next(iter(schema.__dict__["_link_index"].values()))[1]
+    # a word found in most tables ("status", "id") says nothing about which one the question means
+    common = max(20, len(schema.tables) // 5)
+    found: set[str] = set()
+    for w in asked:
+        tables = postings.get(w, set())
+        if len(tables) <= common:
+            found |= tables
+    return found
+
+
 def link_schema(
     question: str,
     schema: Schema,
@@ -50,64 +102,63 @@ def link_schema(
     synonyms: dict[str, set[str]] | None = None,
     count_tokens: Callable[[str], int] = estimate_tokens,
 ) -> SchemaSlice:
-    rendered = {t.name: render_table(t) for t in schema.tables}
-    whole = "\n\n".join(rendered.values())
-    whole_tokens = count_tokens(whole)
+    index = _index(schema, count_tokens)
+    whole_tokens = sum(e.tokens + 1 for e in index.values())
     if whole_tokens <= token_budget:
-        return SchemaSlice(tuple(rendered), whole, whole_tokens, True)
+        whole = "\n\n".join(e.text for e in index.values())
+        return SchemaSlice(tuple(index), whole, count_tokens(whole), True)
 
-    ranked = rank_tables(question, schema, synonyms or {})
+    ranked = rank_tables(question, schema, synonyms or {}, index)
     chosen: list[str] = []
     used = 0
     for name in ranked:
-        cost = count_tokens(rendered[name]) + 1
+        cost = index[name].tokens + 1
         if used + cost > token_budget:
             continue  # a smaller table further down may still fit
         chosen.append(name)
         used += cost
-    text = "\n\n".join(rendered[n] for n in chosen)
+    text = "\n\n".join(index[n].text for n in chosen)
     return SchemaSlice(tuple(chosen), text, count_tokens(text), False)
 
 
-def rank_tables(question: str, schema: Schema, synonyms: dict[str, set[str]]) -> list[str]:
+def rank_tables(question: str, schema: Schema, synonyms: dict[str, set[str]], index=None) -> list[str]:
     """Matched tables by score, each followed by its foreign-key neighbours; unmatched tables never."""
-    asked = words_of(question)
-    scores = {t.name: _score(t, asked, synonyms.get(t.name, set())) for t in schema.tables}
+    index = index or _index(schema, estimate_tokens)
+    asked = frozenset(words_of(question))
+    names = _candidates(schema, asked) | {n for n in synonyms if n in index}
+    scores = {name: _score(index[name], asked, synonyms.get(name, set())) for name in names}
     matched = sorted((n for n, s in scores.items() if s > 0), key=lambda n: -scores[n])
-    ordered: list[str] = []
-    for name in matched:
-        if name not in ordered:
-            ordered.append(name)
+    ordered: list[str] = list(matched)
+    seen = set(ordered)
     # neighbours after all direct matches: they bridge joins but are less likely to be needed
     for name in matched[:8]:
         for neighbour in sorted(schema.neighbours(name)):
-            if neighbour not in ordered and schema.table(neighbour):
-                ordered.append(schema.table(neighbour).name)
+            table = schema.table(neighbour)
+            if table and table.name not in seen:
+                ordered.append(table.name)
+                seen.add(table.name)
     return ordered
 
 
-def _score(table: Table, asked: set[str], synonyms: set[str]) -> float:
+def _score(entry: _TableIndex, asked: frozenset[str], synonyms: set[str]) -> float:
     score = 0.0
-    name_words = words_of(table.name)
-    if name_words and name_words <= asked | {"tbl", "table"}:
+    if entry.name_words and entry.name_words <= asked | {"tbl", "table"}:
         score += 5
-    score += 2 * len(name_words & asked)
+    score += 2 * len(entry.name_words & asked)
     for syn in synonyms:
-        if words_of(syn) and words_of(syn) <= asked:
+        words = words_of(syn)
+        if words and words <= asked:
             score += 3
-    column_hits = 0
-    for col in table.columns:
-        col_words = words_of(col.name) - {"id"}
+    column_hits = 0.0
+    for col_words, samples in zip(entry.column_words, entry.sample_words, strict=False):
         if col_words and col_words <= asked:
             column_hits += 1
         elif col_words & asked:
             column_hits += 0.3
-        for sample in col.samples:
-            if words_of(sample) and words_of(sample) <= asked:
-                column_hits += 1
-                break
+        if any(w and w <= asked for w in samples):
+            column_hits += 1
     score += min(column_hits, 6)
-    score += 0.5 * len(words_of(table.comment) & asked - STOP)
+    score += 0.5 * len(entry.comment_words & asked)
     return score
 
 

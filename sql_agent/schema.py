@@ -44,21 +44,32 @@ class Schema:
     functions: frozenset[str] = field(default_factory=frozenset)  # lower-case; empty when unknown
 
     def table(self, name: str) -> Table | None:
-        lowered = name.lower()
-        for t in self.tables:
-            if t.name.lower() == lowered or t.name.lower().rsplit(".", 1)[-1] == lowered:
-                return t
-        return None
+        """By name, case-insensitive; "orders" also finds "sales.orders"."""
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:  # built on first use; a frozen dataclass still has a __dict__
+            by_name = {}
+            for t in reversed(self.tables):
+                by_name[t.name.lower().rsplit(".", 1)[-1]] = t
+            by_name.update({t.name.lower(): t for t in self.tables})
+            self.__dict__["_by_name"] = by_name
+        return by_name.get(name.lower())
 
     @property
     def table_names(self) -> list[str]:
         return [t.name for t in self.tables]
 
-    def sqlglot_mapping(self) -> dict:
-        """{table: {column: type}}, or {schema: {table: ...}} when some tables live outside the default."""
+    def sqlglot_mapping(self, only: set[str] | None = None) -> dict:
+        """{table: {column: type}}, or {schema: {table: ...}} when some tables live outside the default.
+        `only`: lower-case names of the tables to include (a query needs just the ones it reads)."""
         nested = any("." in t.name for t in self.tables)
         mapping: dict = {}
         for t in self.tables:
+            if (
+                only is not None
+                and t.name.lower() not in only
+                and t.name.lower().rsplit(".", 1)[-1] not in only
+            ):
+                continue
             columns = {c.name: c.type or "UNKNOWN" for c in t.columns}
             if nested:
                 db, _, name = t.name.rpartition(".")
@@ -69,15 +80,15 @@ class Schema:
 
     def neighbours(self, name: str) -> set[str]:
         """Tables joined to `name` by a foreign key, in either direction."""
-        found: set[str] = set()
-        lowered = name.lower()
-        for t in self.tables:
-            for fk in t.foreign_keys:
-                if t.name.lower() == lowered:
-                    found.add(fk.ref_table)
-                elif fk.ref_table.lower() == lowered:
-                    found.add(t.name)
-        return found
+        graph = self.__dict__.get("_fk_graph")
+        if graph is None:
+            graph = {}
+            for t in self.tables:
+                for fk in t.foreign_keys:
+                    graph.setdefault(t.name.lower(), set()).add(fk.ref_table)
+                    graph.setdefault(fk.ref_table.lower(), set()).add(t.name)
+            self.__dict__["_fk_graph"] = graph
+        return set(graph.get(name.lower(), ()))
 
 
 def quote_sample(value: object) -> str:

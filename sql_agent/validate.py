@@ -172,7 +172,7 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
     try:
         qualify(
             tree.copy(),
-            schema=schema.sqlglot_mapping(),
+            schema=schema.sqlglot_mapping({t.name.lower() for t in tree.find_all(exp.Table)}),
             dialect=schema.dialect,
             validate_qualify_columns=True,
             identify=False,
