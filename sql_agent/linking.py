@@ -124,7 +124,7 @@ def link_schema(
 def rank_tables(question: str, schema: Schema, synonyms: dict[str, set[str]], index=None) -> list[str]:
     """Matched tables by score, each followed by its foreign-key neighbours; unmatched tables never."""
     index = index or _index(schema, estimate_tokens)
-    asked = frozenset(words_of(question))
+    asked = frozenset(words_of(question) - QUESTION_VERBS)
     names = _candidates(schema, asked) | {n for n in synonyms if n in index}
     scores = {name: _score(index[name], asked, synonyms.get(name, set())) for name in names}
     matched = sorted((n for n, s in scores.items() if s > 0), key=lambda n: -scores[n])
@@ -132,12 +132,43 @@ def rank_tables(question: str, schema: Schema, synonyms: dict[str, set[str]], in
     seen = set(ordered)
     # neighbours after all direct matches: they bridge joins but are less likely to be needed
     for name in matched[:8]:
-        for neighbour in sorted(schema.neighbours(name)):
+        for neighbour in sorted(schema.neighbours(name)) + _bridges(schema, name, matched[:8]):
             table = schema.table(neighbour)
             if table and table.name not in seen:
                 ordered.append(table.name)
                 seen.add(table.name)
     return ordered
+
+
+def _bridges(schema: Schema, name: str, chosen: list[str]) -> list[str]:
+    """Tables without declared keys that link `name` to another chosen table through key-like
+    columns of the same name (writes(aid, pid) between author(aid) and paper(pid))."""
+    keys = schema.__dict__.setdefault("_key_columns", {})
+    if not keys:
+        for t in schema.tables:
+            for c in t.columns:
+                if _key_like(c.name, t):
+                    keys.setdefault(c.name.lower(), set()).add(t.name)
+    table = schema.table(name)
+    if table is None:
+        return []
+    links: dict[str, set[str]] = {}
+    for other in chosen:
+        other_table = schema.table(other)
+        for c in other_table.columns if other_table else ():
+            for holder in keys.get(c.name.lower(), ()):
+                if holder not in chosen:
+                    links.setdefault(holder, set()).add(other)
+    return sorted(h for h, via in links.items() if name in via and len(via) >= 2 and len(keys) > 0)[:5]
+
+
+def _key_like(column: str, table) -> bool:
+    lowered = column.lower()
+    return (
+        lowered.endswith("id")
+        or lowered in {k.lower() for k in table.primary_key}
+        or column == table.columns[0].name
+    )
 
 
 def _score(entry: _TableIndex, asked: frozenset[str], synonyms: set[str]) -> float:
@@ -162,4 +193,5 @@ def _score(entry: _TableIndex, asked: frozenset[str], synonyms: set[str]) -> flo
     return score
 
 
+QUESTION_VERBS = {"return", "list", "show", "give", "find", "get", "display", "print", "tell", "make", "sure"}
 STOP = {"the", "of", "and", "for", "with", "each", "per", "one", "row", "what", "which", "how", "many"}
