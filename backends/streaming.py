@@ -72,6 +72,7 @@ class ChatStream:
     def cancel(self) -> None:
         self.stopped = True
         self._cancel.set()
+        self._queue.put(_DONE)  # wakes a consumer waiting on a stalled stream
 
     def __iter__(self) -> Iterator[str]:
         if self._started:
@@ -87,8 +88,10 @@ class ChatStream:
                 try:
                     item = self._queue.get(timeout=wait)
                 except queue.Empty:
+                    if self._cancel.is_set():
+                        break
                     phase = "between tokens" if self.text else "for the first token"
-                    raise BackendTimeout(f"No reply after waiting {wait:.0f} s {phase}.") from None
+                    raise BackendTimeout(f"No reply after waiting {wait:g} s {phase}.") from None
                 if item is _DONE:
                     break
                 if isinstance(item, BackendError):
