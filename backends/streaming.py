@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import httpx
+
 from .errors import BackendError, BackendTimeout, BadResponse
 from .types import ProviderUsage, Usage
 
@@ -30,6 +32,13 @@ class StreamPolicy:
     max_attempts: int = 3
     backoff_base_s: float = 0.5
     backoff_max_s: float = 20.0
+
+    def http_timeout(self) -> httpx.Timeout:
+        """The SDK's socket timeouts. ChatStream enforces (and names) the first-token and idle limits;
+        the read timeout only frees a stuck worker, so it must outlast both, or a slow first token
+        reads as a lost connection and is retried."""
+        read_s = max(self.first_token_timeout_s, self.idle_timeout_s) + 1.0
+        return httpx.Timeout(read_s, connect=self.connect_timeout_s)
 
 
 _DONE = object()
