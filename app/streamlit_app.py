@@ -10,8 +10,6 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app.ui.backend_session import backend_sidebar  # noqa: E402
-
 st.set_page_config(page_title="Floe", page_icon=":material/ac_unit:", layout="wide")
 
 PAGES = [
@@ -26,6 +24,4 @@ pages = [
     for i, (path, title, icon) in enumerate(PAGES)
     if (app_dir / path).exists()
 ]
-page = st.navigation(pages)
-backend_sidebar()
-page.run()
+st.navigation(pages).run()

@@ -21,6 +21,9 @@ EMBED_SQL = (
     "SELECT SNOWFLAKE.CORTEX.EMBED_TEXT_768(%s, f.value::string) "
     "FROM TABLE(FLATTEN(INPUT => PARSE_JSON(%s))) f ORDER BY f.index"
 )
+# 250001 (ER_FAILED_TO_CONNECT_TO_DB) is only an auth failure on a plain DatabaseError (MFA); the
+# connector also raises it as OperationalError when Snowflake cannot be reached at all, and as
+# ServiceUnavailable/BadGateway for a 502/504 at login, so those are checked first.
 _AUTH_ERRNOS = {250001, 390100, 390144, 390318, 394304}
 
 
@@ -28,12 +31,23 @@ def _translate(exc: Exception) -> BackendError:
     from snowflake.connector import errors as sf
 
     errno = getattr(exc, "errno", None)
-    if errno in _AUTH_ERRNOS or isinstance(exc, sf.ForbiddenError):
+    if isinstance(exc, sf.ForbiddenError):
+        return AuthError("Snowflake refused the login.")
+    if isinstance(
+        exc,
+        (
+            sf.OperationalError,
+            sf.InterfaceError,
+            sf.ServiceUnavailableError,
+            sf.BadGatewayError,
+            sf.GatewayTimeoutError,
+        ),
+    ):
+        return Unavailable("Snowflake could not be reached.")
+    if errno in _AUTH_ERRNOS:
         return AuthError("Snowflake refused the login.")
     if isinstance(exc, sf.ProgrammingError):
         return BadResponse(f"Snowflake rejected the Cortex call: {getattr(exc, 'msg', '')[:200]}")
-    if isinstance(exc, (sf.OperationalError, sf.InterfaceError)):
-        return Unavailable("Snowflake could not be reached.")
     return BadResponse(f"Snowflake failed the Cortex call ({type(exc).__name__}).")
 
 

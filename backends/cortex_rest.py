@@ -91,7 +91,7 @@ def stream_complete(
             "Accept": "text/event-stream",
             "Content-Type": "application/json",
         }
-        timeout = httpx.Timeout(policy.idle_timeout_s, connect=policy.connect_timeout_s)
+        timeout = policy.http_timeout()
         started = False
         try:
             with (

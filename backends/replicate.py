@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import httpx
 import replicate
 from replicate.exceptions import ModelError, ReplicateError
+from replicate.stream import EventSource, ServerSentEvent
 
 from .errors import BackendError, BadResponse, Unsupported
 from .http_errors import connection_failed, from_status
@@ -16,6 +17,15 @@ from .streaming import ChatStream, StreamPolicy, estimate_tokens
 from .types import Capabilities, ChatParams, Health, Message
 
 SERVICE = "Replicate"
+
+# ReplicateError keeps the status of a failed response but not its headers; this response hook
+# keeps the Retry-After of a 429 for the thread that made the request (the ChatStream worker).
+_retry_after = threading.local()
+
+
+def _remember_retry_after(response: httpx.Response) -> None:
+    if response.status_code == 429:
+        _retry_after.value = response.headers.get("retry-after")
 
 
 def chatml_prompt(messages: Sequence[Message]) -> str:
@@ -26,7 +36,8 @@ def chatml_prompt(messages: Sequence[Message]) -> str:
 
 def _translate(exc: Exception, started: bool = False) -> BackendError:
     if isinstance(exc, ReplicateError):
-        return from_status(exc.status or 500, SERVICE)
+        retry_after = getattr(_retry_after, "value", None) if exc.status == 429 else None
+        return from_status(exc.status or 500, SERVICE, retry_after)
     if isinstance(exc, ModelError):
         return BadResponse(f"The model on {SERVICE} failed: {exc}")
     if isinstance(exc, httpx.TimeoutException):
@@ -47,7 +58,8 @@ class ReplicateBackend:
         self.client = replicate.Client(
             api_token=settings.api_token,
             base_url=settings.base_url,
-            timeout=httpx.Timeout(policy.idle_timeout_s, connect=policy.connect_timeout_s),
+            timeout=policy.http_timeout(),
+            event_hooks={"response": [_remember_retry_after]},
         )
 
     def info(self) -> Capabilities:
@@ -84,16 +96,19 @@ class ReplicateBackend:
         def events(cancel: threading.Event) -> Iterator[str]:
             started = False
             prediction = None
+            _retry_after.value = None
             try:
                 prediction = self.client.models.predictions.create(
                     model=(owner, name), input=model_input, stream=True
                 )
-                for event in prediction.stream():
+                for event in self._stream(prediction):
                     if cancel.is_set():
                         break
                     if event.event.value == "output" and event.data:
                         started = True
-                        yield event.data
+                        # The SDK turns output starting with "https:" or "data:" into a FileOutput
+                        # object; for a chat model it is text, and str() gives it back verbatim.
+                        yield str(event.data)
             except Exception as exc:
                 raise _translate(exc, started) from None
             finally:
@@ -101,6 +116,20 @@ class ReplicateBackend:
                     self._cancel_quietly(prediction)
 
         return ChatStream(events, self.policy, prompt_tokens=self.count_tokens(messages), model=model)
+
+    def _stream(self, prediction) -> Iterator[ServerSentEvent]:
+        """`Prediction.stream()` (replicate 1.0.7) plus the HTTP status check it lacks: the SDK reads
+        an error response on the stream URL as a malformed stream (ValueError), which turned a
+        retryable 5xx, or a 401/429, into a non-retryable BadResponse."""
+        url = (prediction.urls or {}).get("stream")
+        if not url:
+            raise ReplicateError("Model does not support streaming")
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+        with self.client._client.stream("GET", url, headers=headers) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ReplicateError.from_response(response)
+            yield from EventSource(self.client, response)
 
     @staticmethod
     def _cancel_quietly(prediction) -> None:

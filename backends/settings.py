@@ -77,9 +77,13 @@ class CortexSettings:
     base_url: str | None = None  # None: https://<account>.snowflakecomputing.com
     context_window: int = 4096
     embedding_model: str = "snowflake-arctic-embed-m-v1.5"
+    # "streamlit": the app hands over st.connection("snowflake") (also inside Streamlit in Snowflake)
+    connection: str | None = None
 
     @property
     def configured(self) -> bool:
+        if self.mode != "rest" and self.connection == "streamlit":
+            return True
         if self.mode == "rest":
             return bool(self.account and (self.pat or (self.user and self.private_key_file)))
         return bool(self.account and self.user and (self.password or self.private_key_file))
@@ -132,6 +136,7 @@ def load_settings(cfg: Mapping[str, object] | None = None) -> BackendSettings:
             model=_get(cfg, "FLOE_CORTEX_MODEL", "snowflake-arctic"),
             mode=_get(cfg, "FLOE_CORTEX_MODE", "sql"),
             base_url=_get(cfg, "FLOE_CORTEX_BASE_URL"),
+            connection=_get(cfg, "FLOE_CORTEX_CONNECTION"),
         ),
         policy=StreamPolicy(
             connect_timeout_s=_float(cfg, "FLOE_CONNECT_TIMEOUT", 10.0),

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from app.ui import state
-from app.ui.backend_session import current_backend, current_backend_name, current_model
+from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_model
 from app.ui.chat_view import render_message
 from app.ui.conversation_sidebar import active_conversation, conversation_store
 from app.ui.owner import conversation_owner
 from backends import BackendError, ChatParams
 from conversations import ChatTurn
 
+backend_sidebar()
 store = conversation_store()
 owner = conversation_owner()
 cid = active_conversation(store, owner)

