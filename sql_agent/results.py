@@ -33,6 +33,19 @@ class QueryResult:
         return out.getvalue()
 
     def to_dataframe(self):
+        """A DataFrame for tables and charts: DECIMAL values become floats (Vega-Lite needs numbers)."""
+        import decimal
+
         import pandas as pd
 
-        return pd.DataFrame.from_records(self.rows, columns=self.columns)
+        rows = [tuple(float(v) if isinstance(v, decimal.Decimal) else v for v in r) for r in self.rows]
+        return pd.DataFrame.from_records(rows, columns=_unique(self.columns))
+
+
+def _unique(columns: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for c in columns:
+        seen[c] = seen.get(c, 0) + 1
+        out.append(c if seen[c] == 1 else f"{c}_{seen[c]}")
+    return out
