@@ -9,7 +9,7 @@ PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
 
 
 @pytest.fixture
-def page(sample_db_path):
+def app(sample_db_path):
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -20,36 +20,36 @@ def _button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
-def test_page_shows_the_sample_schema_and_suggested_questions(page):
-    assert page.title[0].value == "Ask your data"
-    labels = [b.label for b in page.button]
+def test_page_shows_the_sample_schema_and_suggested_questions(app):
+    assert app.title[0].value == "Ask your data"
+    labels = [b.label for b in app.button]
     assert "What was the total revenue by month in 2024?" in labels
-    assert any("Schema: 7 tables" in e.label for e in page.expander)
+    assert any("Schema: 7 tables" in e.label for e in app.expander)
 
 
-def test_a_suggested_question_shows_sql_table_chart_and_answer(page):
-    _button(page, "Which product categories bring in the most revenue?").click().run()
-    assert not page.exception, page.exception
-    assert any("Verified query" in c.value for c in page.caption)
-    sql_box = page.text_area[0].value
+def test_a_suggested_question_shows_sql_table_chart_and_answer(app):
+    _button(app, "Which product categories bring in the most revenue?").click().run()
+    assert not app.exception, app.exception
+    assert any("Verified query" in c.value for c in app.caption)
+    sql_box = app.text_area[0].value
     assert "category_name" in sql_box and "LIMIT" in sql_box
-    frame = page.dataframe[-1].value
+    frame = app.dataframe[-1].value
     assert list(frame.columns) == ["category_name", "revenue"] and len(frame) == 8
-    assert page.get("vega_lite_chart") or page.get("arrow_vega_lite_chart")
-    assert any("highest revenue" in m.value for m in page.markdown)
+    assert app.get("vega_lite_chart") or app.get("arrow_vega_lite_chart")
+    assert any("highest revenue" in m.value for m in app.markdown)
 
 
-def test_edited_sql_that_writes_is_blocked_with_a_reason(page):
-    _button(page, "How many orders came through each sales channel?").click().run()
-    page.text_area[0].set_value("DELETE FROM orders").run()
-    _button(page, "Re-run").click().run()
-    assert not page.exception, page.exception
-    assert any("not DELETE" in e.value for e in page.error)
+def test_edited_sql_that_writes_is_blocked_with_a_reason(app):
+    _button(app, "How many orders came through each sales channel?").click().run()
+    app.text_area[0].set_value("DELETE FROM orders").run()
+    _button(app, "Re-run").click().run()
+    assert not app.exception, app.exception
+    assert any("not DELETE" in e.value for e in app.error)
 
 
-def test_edited_sql_runs_and_replaces_the_table(page):
-    _button(page, "How many orders came through each sales channel?").click().run()
-    page.text_area[0].set_value("SELECT status, count(*) AS n FROM orders GROUP BY status").run()
-    _button(page, "Re-run").click().run()
-    frame = page.dataframe[-1].value
+def test_edited_sql_runs_and_replaces_the_table(app):
+    _button(app, "How many orders came through each sales channel?").click().run()
+    app.text_area[0].set_value("SELECT status, count(*) AS n FROM orders GROUP BY status").run()
+    _button(app, "Re-run").click().run()
+    frame = app.dataframe[-1].value
     assert set(frame["status"]) == {"Completed", "Shipped", "Returned", "Cancelled"}
