@@ -91,11 +91,7 @@ def stream_complete(
             "Accept": "text/event-stream",
             "Content-Type": "application/json",
         }
-        # ChatStream enforces the first-token and idle timeouts (and names them to the user); the
-        # socket read timeout is only a backstop that frees this worker, so it must outlast both.
-        # As the idle timeout alone it cut off a first token slower than idle_timeout_s.
-        read_s = max(policy.first_token_timeout_s, policy.idle_timeout_s) + 1.0
-        timeout = httpx.Timeout(read_s, connect=policy.connect_timeout_s)
+        timeout = policy.http_timeout()
         started = False
         try:
             with (

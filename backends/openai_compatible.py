@@ -39,7 +39,7 @@ class OpenAICompatibleBackend:
             base_url=settings.base_url,
             api_key=settings.api_key or "not-needed",  # local servers accept any key
             max_retries=0,  # ChatStream retries, and only before the first token
-            timeout=httpx.Timeout(policy.idle_timeout_s, connect=policy.connect_timeout_s),
+            timeout=policy.http_timeout(),
         )
         self._model = settings.model
 

@@ -58,13 +58,7 @@ class ReplicateBackend:
         self.client = replicate.Client(
             api_token=settings.api_token,
             base_url=settings.base_url,
-            # ChatStream enforces the first-token and idle timeouts; the read timeout is a backstop
-            # that must outlast both, or a slow first token reads as a lost connection (retried,
-            # creating a new prediction each time).
-            timeout=httpx.Timeout(
-                max(policy.first_token_timeout_s, policy.idle_timeout_s) + 1.0,
-                connect=policy.connect_timeout_s,
-            ),
+            timeout=policy.http_timeout(),
             event_hooks={"response": [_remember_retry_after]},
         )
 

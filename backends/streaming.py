@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import httpx
+
 from .errors import BackendError, BackendTimeout, BadResponse
 from .types import ProviderUsage, Usage
 
@@ -30,6 +32,13 @@ class StreamPolicy:
     max_attempts: int = 3
     backoff_base_s: float = 0.5
     backoff_max_s: float = 20.0
+
+    def http_timeout(self) -> httpx.Timeout:
+        """The SDK's socket timeouts. ChatStream enforces (and names) the first-token and idle limits;
+        the read timeout only frees a stuck worker, so it must outlast both, or a slow first token
+        reads as a lost connection and is retried."""
+        read_s = max(self.first_token_timeout_s, self.idle_timeout_s) + 1.0
+        return httpx.Timeout(read_s, connect=self.connect_timeout_s)
 
 
 _DONE = object()
@@ -72,6 +81,7 @@ class ChatStream:
     def cancel(self) -> None:
         self.stopped = True
         self._cancel.set()
+        self._queue.put(_DONE)  # wakes a consumer waiting on a stalled stream
 
     def __iter__(self) -> Iterator[str]:
         if self._started:
@@ -87,8 +97,10 @@ class ChatStream:
                 try:
                     item = self._queue.get(timeout=wait)
                 except queue.Empty:
+                    if self._cancel.is_set():
+                        break
                     phase = "between tokens" if self.text else "for the first token"
-                    raise BackendTimeout(f"No reply after waiting {wait:.0f} s {phase}.") from None
+                    raise BackendTimeout(f"No reply after waiting {wait:g} s {phase}.") from None
                 if item is _DONE:
                     break
                 if isinstance(item, BackendError):

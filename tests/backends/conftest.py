@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from standins import CortexRestStandIn, ReplicateStandIn
-from standins.fake_secrets import CORTEX_PAT, REPLICATE_TOKEN
+
+from tests.backends.standins import CortexRestStandIn, ReplicateStandIn
+from tests.backends.standins.fake_secrets import CORTEX_PAT, REPLICATE_TOKEN
 
 
 @pytest.fixture

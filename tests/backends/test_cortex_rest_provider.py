@@ -15,11 +15,6 @@ import time
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from standins import CortexRestStandIn, Reply
-from standins.base import DEFAULT_TOKENS, MALFORMED, RESET, STALL
-from standins.cortex_rest import public_key_fingerprint
-from standins.drive import assert_secret_absent, drive
-from standins.fake_secrets import CORTEX_PAT
 
 from backends import (
     AuthError,
@@ -30,6 +25,11 @@ from backends import (
     create_backend,
     load_settings,
 )
+from tests.backends.standins import CortexRestStandIn, Reply
+from tests.backends.standins.base import DEFAULT_TOKENS, MALFORMED, RESET, STALL
+from tests.backends.standins.cortex_rest import public_key_fingerprint
+from tests.backends.standins.drive import assert_secret_absent, drive
+from tests.backends.standins.fake_secrets import CORTEX_PAT
 
 pytestmark = pytest.mark.timeout(60)
 

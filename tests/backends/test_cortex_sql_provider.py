@@ -28,8 +28,6 @@ import importlib
 import socket
 
 import pytest
-from standins.cortex_sql import SnowflakeLoginStandIn, install_cortex_functions
-from standins.drive import assert_secret_absent, drive
 
 from backends import (
     AuthError,
@@ -40,6 +38,8 @@ from backends import (
     create_backend,
     load_settings,
 )
+from tests.backends.standins.cortex_sql import SnowflakeLoginStandIn, install_cortex_functions
+from tests.backends.standins.drive import assert_secret_absent, drive
 
 fakesnow = pytest.importorskip("fakesnow")
 snowflake_connector = pytest.importorskip("snowflake.connector")

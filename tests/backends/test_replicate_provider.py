@@ -12,10 +12,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-from standins import Reply
-from standins.base import DEFAULT_TOKENS, ERROR_EVENT, MALFORMED, RESET, STALL
-from standins.drive import assert_secret_absent, drive
-from standins.fake_secrets import REPLICATE_TOKEN
 
 from backends import (
     AuthError,
@@ -25,6 +21,10 @@ from backends import (
     create_backend,
     load_settings,
 )
+from tests.backends.standins import Reply
+from tests.backends.standins.base import DEFAULT_TOKENS, ERROR_EVENT, MALFORMED, RESET, STALL
+from tests.backends.standins.drive import assert_secret_absent, drive
+from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
 
 pytestmark = pytest.mark.timeout(60)
 

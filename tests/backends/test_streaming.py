@@ -100,3 +100,14 @@ def test_usage_prefers_provider_counts_and_labels_estimates():
     stream = ChatStream(events, FAST, prompt_tokens=(9, False))
     list(stream)
     assert stream.usage.exact is False and stream.usage.completion_tokens > 0
+
+
+def test_stop_during_a_stall_returns_at_once_without_a_timeout_error():
+    events, _ = scripted(["before ", 30.0, "after"])
+    stream = ChatStream(events, StreamPolicy(first_token_timeout_s=10, idle_timeout_s=10))
+    deltas = iter(stream)
+    assert next(deltas) == "before "
+    threading.Timer(0.3, stream.cancel).start()
+    t0 = time.monotonic()
+    assert list(deltas) == []
+    assert time.monotonic() - t0 < 2 and stream.stopped and stream.text == "before "

@@ -1,0 +1,1 @@
+"""Floe's SQL agent: questions in plain language to safe, validated SQL on DuckDB or Snowflake."""

@@ -1,0 +1,79 @@
+"""`python -m sql_agent ask`: the whole pipeline from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .agent import SqlAgent, backend_generator
+from .answer import format_value
+from .semantic import sample_semantic_model
+from .sources import SAMPLE, open_source
+
+EXIT_OK, EXIT_FAILED = 0, 5
+
+
+def ask_command(args) -> int:
+    from backends import BackendError, create_backend, load_settings
+
+    source = open_source(args.db)
+    semantic = sample_semantic_model() if args.db == SAMPLE else None
+    try:
+        backend = create_backend(args.backend, load_settings())
+    except BackendError as err:
+        print(f"Backend error: {err.user_message}", file=sys.stderr)
+        return EXIT_FAILED
+    agent = SqlAgent(source, backend_generator(backend), semantic, max_repairs=args.max_repairs)
+    try:
+        answer = agent.ask(args.question)
+    except BackendError as err:
+        print(f"Backend error: {err.user_message}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        source.close()
+    if args.json:
+        print(json.dumps(answer_as_dict(answer), indent=2, default=str))
+    else:
+        print(render_text(answer))
+    return EXIT_OK if answer.ok else EXIT_FAILED
+
+
+def render_text(answer) -> str:
+    lines = []
+    for a in answer.attempts:
+        label = "verified query" if answer.verified else f"attempt {a.number}"
+        lines.append(f"-- {label}: {a.outcome}" + (f" ({a.message})" if a.message else ""))
+    lines += ["", "SQL:", answer.sql or "(none)", ""]
+    if answer.result:
+        lines.append("Result:")
+        lines.append(answer.result.to_csv().rstrip("\n"))
+        if answer.result.truncation_note:
+            lines.append(f"({answer.result.truncation_note})")
+        lines += ["", "Answer: " + answer.summary]
+        if answer.follow_ups:
+            lines += ["", "Follow-up questions:"] + [f"- {q}" for q in answer.follow_ups]
+    else:
+        lines.append("No answer: " + answer.error)
+    t = answer.timings
+    lines.append(f"\n({t['total_s']:.2f} s, of which the model {t['model_s']:.2f} s)")
+    return "\n".join(lines)
+
+
+def answer_as_dict(answer) -> dict:
+    result = answer.result
+    return {
+        "question": answer.question,
+        "verified": answer.verified,
+        "sql": answer.sql,
+        "attempts": [a.__dict__ for a in answer.attempts],
+        "columns": result.columns if result else None,
+        "rows": [[format_value(v) for v in r] for r in result.rows[:50]] if result else None,
+        "truncation": result.truncation_note if result else None,
+        "answer": answer.summary,
+        "chart": answer.chart,
+        "follow_ups": answer.follow_ups,
+        "schema_tables": answer.schema_slice.tables if answer.schema_slice else None,
+        "prompt": [m.as_dict() for m in answer.messages],
+        "timings": answer.timings,
+        "error": answer.error,
+    }

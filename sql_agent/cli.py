@@ -1,0 +1,115 @@
+"""`python -m sql_agent check|run|ask|eval`: the command line contract scripts and evaluations use.
+
+Exit codes: 0 allowed/ok, 3 blocked by the safety policy, 4 invalid against the schema or dialect,
+5 database error (or the model failed to produce runnable SQL, for `ask`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .sandbox import DatabaseError, QueryTimeout, SandboxLimits
+from .validate import EXIT_DB_ERROR, check_sql
+
+DIALECTS = ("duckdb", "snowflake")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sql_agent", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="validate SQL; print a JSON verdict")
+    check.add_argument(
+        "--dialect", choices=DIALECTS, default="duckdb", help="the dialect the SQL is written in"
+    )
+    check.add_argument("--db", help="DuckDB file (or 'sample', 'snowflake') to validate names against")
+    check.add_argument("sql")
+    check.set_defaults(handler=_check)
+
+    run = sub.add_parser("run", help="validate, then execute in the sandbox; print CSV")
+    run.add_argument("--db", required=True)
+    run.add_argument(
+        "--dialect", choices=DIALECTS, help="the dialect the SQL is written in (default: the db's)"
+    )
+    run.add_argument("--max-rows", type=int, default=1000)
+    run.add_argument("--timeout", type=float, default=SandboxLimits.timeout_s, help="seconds per query")
+    run.add_argument("sql")
+    run.set_defaults(handler=_run)
+
+    ask = sub.add_parser("ask", help="the whole pipeline: question -> SQL -> result -> answer")
+    ask.add_argument("--db", required=True)
+    ask.add_argument("--backend", default="local")
+    ask.add_argument("--max-repairs", type=int, default=2)
+    ask.add_argument("--json", action="store_true", help="print the full trace as JSON")
+    ask.add_argument("question")
+    ask.set_defaults(handler=_ask)
+
+    ev = sub.add_parser(
+        "eval", help="execution accuracy on a public text-to-SQL suite; print a JSON scorecard"
+    )
+    ev.add_argument("--suite", choices=("duckdb-nsql", "defog"), required=True)
+    ev.add_argument("--backend", default="local")
+    ev.add_argument(
+        "--oracle-faults", action="store_true", help="replace the model by gold SQL with a seeded fault"
+    )
+    ev.add_argument("--limit", type=int)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--max-repairs", type=int, default=2)
+    ev.add_argument("--eval-dir", help="default: ../shared/eval next to the repository")
+    ev.add_argument("--details", help="write per-item results to this JSON file")
+    ev.set_defaults(handler=_eval)
+    return parser
+
+
+def _check(args) -> int:
+    schema = None
+    if args.db:
+        from .sources import open_source
+
+        source = open_source(args.db)
+        schema = source.schema
+        source.close()
+    checked = check_sql(args.sql, args.dialect, schema)
+    print(json.dumps(checked.verdict()))
+    return checked.exit_code
+
+
+def _run(args) -> int:
+    from .sources import open_source
+
+    source = open_source(args.db, SandboxLimits(timeout_s=args.timeout, max_rows=args.max_rows))
+    try:
+        checked = check_sql(args.sql, args.dialect or source.dialect, source.schema, target=source.dialect)
+        if not checked.allowed:
+            print(json.dumps(checked.verdict()))
+            return checked.exit_code
+        try:
+            result = source.run(checked.sql, args.max_rows)
+        except (DatabaseError, QueryTimeout) as err:
+            print(f"Database error: {err}", file=sys.stderr)
+            return EXIT_DB_ERROR
+        sys.stdout.write(result.to_csv())
+        if result.truncation_note:
+            print(f"({result.truncation_note})", file=sys.stderr)
+        return 0
+    finally:
+        source.close()
+
+
+def _ask(args) -> int:
+    from .ask_cli import ask_command
+
+    return ask_command(args)
+
+
+def _eval(args) -> int:
+    from .evaluation.harness import eval_command
+
+    return eval_command(args)

@@ -1,0 +1,156 @@
+"""Runs a suite through the agent and prints a JSON scorecard: execution accuracy (Spider test-suite
+rules), first try and after repair, valid-SQL rate, hallucinated identifiers, latency."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlglot
+
+from ..agent import SqlAgent, backend_generator
+from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
+from ..sources import DuckDBSource
+from .faults import RepairOracle, inject_fault
+from .scoring import gold_is_ordered, results_match
+from .suites import default_eval_dir, load_suite
+
+EVAL_LIMITS = SandboxLimits(timeout_s=30, max_rows=100_000, count_rows_up_to=0)
+HALLUCINATION_KINDS = {"unknown_table", "unknown_column", "unknown_function"}
+
+
+def eval_command(args) -> int:
+    eval_dir = Path(args.eval_dir) if args.eval_dir else default_eval_dir()
+    if not eval_dir.exists():
+        print(json.dumps({"skipped": f"no evaluation data at {eval_dir} (see ../shared/eval/README.md)"}))
+        return 0
+    generate_for = None
+    if not args.oracle_faults:
+        from backends import BackendError, create_backend, load_settings
+
+        try:
+            backend = create_backend(args.backend, load_settings())
+        except BackendError as err:
+            print(f"Backend error: {err.user_message}", file=sys.stderr)
+            return 5
+        generate = backend_generator(backend)
+        generate_for = lambda item, source: generate  # noqa: E731
+    card, details = run_suite(
+        args.suite, eval_dir, generate_for, args.limit, args.seed, args.max_repairs, args.backend
+    )
+    print(json.dumps(card, indent=2))
+    if args.details:
+        Path(args.details).write_text(json.dumps(details, indent=1, default=str))
+    return 0
+
+
+def run_suite(suite_name, eval_dir, generate_for, limit=None, seed=0, max_repairs=2, backend_name=""):
+    """generate_for(item, source) -> generate; None: the oracle-faults mode."""
+    suite = load_suite(suite_name, eval_dir)
+    items = suite.items[:limit] if limit else suite.items
+    skipped = dict(suite.skipped)
+    sources: dict[Path, DuckDBSource] = {}
+    records = []
+    for item in items:
+        source = sources.get(item.db_path) or sources.setdefault(
+            item.db_path, DuckDBSource(item.db_path, EVAL_LIMITS)
+        )
+        gold_results = []
+        for gold in item.gold:
+            try:
+                gold_results.append(
+                    (source.run(gold).rows, gold_is_ordered(sqlglot.parse_one(gold, read="duckdb")))
+                )
+            except (DatabaseError, QueryTimeout, sqlglot.errors.SqlglotError):
+                continue
+        if not gold_results:
+            reason = "gold SQL fails on the database"
+            skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        fault = None
+        if generate_for is None:
+            faulty, fault = inject_fault(item.gold[0], source.schema, "duckdb", seed, item.key)
+            generate = RepairOracle(faulty)
+        else:
+            generate = generate_for(item, source)
+        agent = SqlAgent(source, generate, None, max_repairs=max_repairs, max_rows=EVAL_LIMITS.max_rows)
+        started = time.perf_counter()
+        try:
+            answer = agent.ask(item.question)
+        except Exception as err:  # a backend failure is a wrong answer, recorded with its reason
+            records.append({"key": item.key, "error": f"{type(err).__name__}: {err}", "latency_s": 0.0})
+            continue
+        latency = time.perf_counter() - started
+        records.append(_record(item, answer, gold_results, fault, latency))
+    for s in sources.values():
+        s.close()
+    card = _scorecard(suite, records, skipped, generate_for is None, backend_name, len(items))
+    return card, records
+
+
+def _record(item, answer, gold_results, fault, latency) -> dict:
+    first = answer.attempts[0] if answer.attempts else None
+    correct_final = answer.ok and any(results_match(g, answer.result.rows, o) for g, o in gold_results)
+    first_ok = bool(first and first.outcome == "ok")
+    return {
+        "key": item.key,
+        "question": item.question,
+        "fault": fault,
+        "attempts": [{"outcome": a.outcome, "sql": a.sql, "message": a.message} for a in answer.attempts],
+        "valid_first": first is not None and first.outcome not in ("no_sql", "blocked", "invalid"),
+        "valid_final": answer.ok,
+        "hallucinated": first is not None and first.outcome == "invalid" and _hallucinated(first.message),
+        "correct_first": first_ok and correct_final and len(answer.attempts) == 1,
+        "correct_final": correct_final,
+        "caught_before_run": first is not None and first.outcome in ("invalid", "blocked"),
+        "auto_translated": bool(first and first.final_sql and "IFF" in (first.sql or "") and first_ok),
+        "latency_s": latency,
+        "model_s": answer.timings.get("model_s", 0.0),
+    }
+
+
+def _hallucinated(message: str) -> bool:
+    return message.startswith(("There is no table", "There is no column", "There is no function")) or (
+        " There is no " in message
+    )
+
+
+def _rate(records, key) -> float:
+    return round(sum(1 for r in records if r.get(key)) / len(records), 4) if records else 0.0
+
+
+def _scorecard(suite, records, skipped, oracle, backend_name, attempted) -> dict:
+    latencies = sorted(r["latency_s"] for r in records)
+    card = {
+        "suite": suite.name,
+        "mode": "oracle-faults" if oracle else f"model:{backend_name}",
+        "items_in_suite": suite.total,
+        "items_usable": len(suite.items),
+        "items_scored": len(records),
+        "left_out": skipped,
+        "execution_accuracy": _rate(records, "correct_final"),
+        "accuracy_first_try": _rate(records, "correct_first"),
+        "accuracy_after_repair": _rate(records, "correct_final"),
+        "valid_sql_rate_first_try": _rate(records, "valid_first"),
+        "valid_sql_rate_after_repair": _rate(records, "valid_final"),
+        "hallucinated_identifier_rate": _rate(records, "hallucinated"),
+        "latency_p50_s": round(statistics.median(latencies), 3) if latencies else None,
+        "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else None,
+        "errors": sum(1 for r in records if "error" in r),
+    }
+    if attempted < len(suite.items):
+        card["limited_to"] = attempted
+    if oracle:
+        by_kind: dict[str, dict] = {}
+        for r in records:
+            k = by_kind.setdefault(
+                r.get("fault") or "none", {"n": 0, "caught_before_run": 0, "correct_after_repair": 0}
+            )
+            k["n"] += 1
+            k["caught_before_run"] += int(bool(r.get("caught_before_run")))
+            k["correct_after_repair"] += int(bool(r.get("correct_final")))
+        card["faults"] = by_kind
+    return card

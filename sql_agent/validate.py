@@ -1,0 +1,265 @@
+"""Checks SQL before it runs: the safety policy, the target dialect, the schema, and a row cap.
+
+The result says what will run (`sql`), or why nothing will (`reason`), in words a user can act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SqlglotError, UnsupportedError
+from sqlglot.optimizer.qualify import qualify
+
+from .policy import check_policy
+from .schema import Schema
+
+EXIT_ALLOWED, EXIT_BLOCKED, EXIT_INVALID, EXIT_DB_ERROR = 0, 3, 4, 5
+DEFAULT_ROW_CAP = 100_000
+OTHER_DIALECT = {"duckdb": "snowflake", "snowflake": "duckdb"}
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    kind: str  # "unknown_table" | "unknown_column" | "ambiguous_column" | "unknown_function"
+    name: str
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass
+class Checked:
+    allowed: bool
+    reason: str
+    sql: str  # what will run: target dialect, row cap added; the input text when not allowed
+    outcome: str = "allowed"  # "allowed" | "blocked" (safety policy) | "invalid" (schema, dialect)
+    issues: list[SchemaIssue] = field(default_factory=list)
+    transpiled_from: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return {"allowed": EXIT_ALLOWED, "blocked": EXIT_BLOCKED}.get(self.outcome, EXIT_INVALID)
+
+    def verdict(self) -> dict:
+        return {"allowed": self.allowed, "reason": self.reason, "sql": self.sql}
+
+
+def check_sql(
+    sql: str,
+    dialect: str,
+    schema: Schema | None = None,
+    target: str | None = None,
+    row_cap: int | None = DEFAULT_ROW_CAP,
+) -> Checked:
+    """`dialect`: what the SQL is written in; `target`: what runs it (default: the schema's dialect)."""
+    target = target or (schema.dialect if schema else dialect)
+    verdict = check_policy(sql, dialect)
+    if not verdict.allowed:
+        return Checked(False, verdict.reason, sql, "blocked")
+    tree, transpiled_from = verdict.tree, None
+
+    if dialect != target:
+        tree, problem = _transpile(tree, dialect, target)
+        if problem:
+            return Checked(False, problem, sql, "invalid" if tree is None else "blocked")
+        transpiled_from = dialect
+    elif schema and schema.functions:
+        tree, transpiled_from = _fix_foreign_functions(tree, target, schema)
+
+    if schema is not None:
+        issues = schema_issues(tree, schema)
+        if issues:
+            return Checked(False, describe_issues(issues), sql, "invalid", issues)
+
+    if row_cap is not None and not tree.args.get("limit"):
+        tree = _with_row_cap(tree, row_cap)
+    try:
+        final_sql = tree.sql(dialect=target, pretty=True, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as err:
+        return Checked(False, f"This SQL cannot be written for {target}: {err}", sql, "invalid")
+    reason = "A read-only query" + (f", translated from {transpiled_from} SQL." if transpiled_from else ".")
+    return Checked(True, reason, final_sql, "allowed", transpiled_from=transpiled_from)
+
+
+def _transpile(tree: exp.Expression, source: str, target: str) -> tuple[exp.Expression | None, str | None]:
+    """Rewrite for the target dialect; constructs it cannot express are errors, not silent changes."""
+    try:
+        text = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as err:
+        return None, f"This {source} SQL cannot be translated to {target}: {str(err).splitlines()[0]}"
+    again = check_policy(text, target)  # the translation is checked as if it had been written so
+    if not again.allowed:
+        return again.tree or tree, again.reason
+    return again.tree, None
+
+
+def _fix_foreign_functions(tree, target: str, schema: Schema):
+    """A model often writes the other dialect's functions (IFF, ZEROIFNULL on DuckDB). Each unknown
+    function call that the other dialect knows is translated on its own; the rest of the query keeps
+    its meaning (reading it all as Snowflake would, say, shift array indexes by one)."""
+    other = OTHER_DIALECT.get(target)
+    unknown = {name.lower() for name in _unknown_functions(tree, schema)}
+    if not other or not unknown:
+        return tree, None
+    original, tree = tree, tree.copy()
+    translated = False
+    for call in list(tree.find_all(exp.Anonymous)):
+        if str(call.this).lower() not in unknown:
+            continue
+        try:
+            foreign = sqlglot.parse_one(call.sql(dialect=other), read=other)
+        except (ParseError, SqlglotError):
+            continue
+        if isinstance(foreign, exp.Func) and not isinstance(foreign, exp.Anonymous):
+            call.replace(foreign)
+            translated = True
+    if not translated or not check_policy(tree.sql(dialect=target), target).allowed:
+        return original, None
+    return tree, other
+
+
+def _unknown_functions(tree: exp.Expression, schema: Schema) -> list[str]:
+    names = {str(f.this) for f in tree.find_all(exp.Anonymous)}
+    return sorted(n for n in names if n.lower() not in schema.functions)
+
+
+def schema_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
+    issues = _table_issues(tree, schema)
+    if issues:
+        return issues
+    if schema.functions:
+        issues = [
+            SchemaIssue(
+                "unknown_function", name, tuple(difflib.get_close_matches(name.lower(), schema.functions, 3))
+            )
+            for name in _unknown_functions(tree, schema)
+        ]
+        if issues:
+            return issues
+    return _column_issues(tree, schema)
+
+
+def _table_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    issues, seen = [], set()
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # a table function (range, unnest), checked by the policy
+        name = ".".join(p.name for p in table.parts[-2:])
+        # "nyc.taxi": DuckDB accepts the database name as a qualifier, so the table name decides
+        if (
+            table.name.lower() in cte_names
+            or schema.table(name)
+            or schema.table(table.name)
+            or name.lower() in seen
+        ):
+            continue
+        seen.add(name.lower())
+        matches = difflib.get_close_matches(
+            table.name.lower(), [t.lower() for t in schema.table_names], 3, 0.5
+        )
+        real = [t for m in matches for t in schema.table_names if t.lower() == m]
+        issues.append(SchemaIssue("unknown_table", table.name, tuple(real)))
+    return issues
+
+
+COLUMN_ERROR = re.compile(r"(?:Column '([^']+)' could not be resolved|Unknown column: (\S+))")
+
+
+def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
+    try:
+        qualify(
+            tree.copy(),
+            schema=schema.sqlglot_mapping({t.name.lower() for t in tree.find_all(exp.Table)}),
+            dialect=schema.dialect,
+            validate_qualify_columns=True,
+            identify=False,
+        )
+        return []
+    except OptimizeError as err:
+        match = COLUMN_ERROR.search(str(err))
+        if not match:
+            return []  # a construct the optimizer does not follow: let the database judge it
+        name = match.group(1) or match.group(2)
+    except (SqlglotError, KeyError, ValueError, AttributeError):
+        return []
+
+    referenced = _referenced_tables(tree, schema)
+    holders = [t.name for t in referenced if t.column(name)]
+    if len(holders) >= 2:
+        aliases = _aliases_by_table(tree)
+        options = tuple(f"{aliases.get(t.lower(), t)}.{name}" for t in holders)
+        return [SchemaIssue("ambiguous_column", name, options)]
+    if holders or _is_alias_in_query(tree, name):
+        return []  # it exists; the optimizer stumbled on the query's shape, not on the name
+    if any(t.column(name) for t in schema.tables):
+        owners = tuple(t.name for t in schema.tables if t.column(name))
+        return [SchemaIssue("unknown_column", name, tuple(f"{o}.{name}" for o in owners[:3]))]
+    pool = referenced or list(schema.tables)
+    candidates = {c.name.lower(): c.name for t in pool for c in t.columns}
+    close = difflib.get_close_matches(name.lower(), list(candidates), 3, 0.5)
+    return [SchemaIssue("unknown_column", name, tuple(candidates[c] for c in close))]
+
+
+def _referenced_tables(tree: exp.Expression, schema: Schema) -> list:
+    found = []
+    for table in tree.find_all(exp.Table):
+        t = schema.table(table.name) if isinstance(table.this, exp.Identifier) else None
+        if t and t not in found:
+            found.append(t)
+    return found
+
+
+def _aliases_by_table(tree: exp.Expression) -> dict[str, str]:
+    return {t.name.lower(): t.alias for t in tree.find_all(exp.Table) if t.alias}
+
+
+def _is_alias_in_query(tree: exp.Expression, name: str) -> bool:
+    lowered = name.lower()
+    aliases = {a.alias.lower() for a in tree.find_all(exp.Alias)}
+    aliases |= {c.name.lower() for t in tree.find_all(exp.TableAlias) for c in t.columns}
+    aliases |= {t.alias.lower() for t in tree.find_all(exp.Table) if t.alias}
+    return lowered in aliases
+
+
+def describe_issues(issues: list[SchemaIssue]) -> str:
+    parts = []
+    for issue in issues:
+        hint = f" Did you mean {_or_list(issue.suggestions)}?" if issue.suggestions else ""
+        if issue.kind == "unknown_table":
+            parts.append(f"There is no table named {issue.name}.{hint}")
+        elif issue.kind == "ambiguous_column":
+            parts.append(
+                f"The column {issue.name} is in more than one table of this query; "
+                f"qualify it as {_or_list(issue.suggestions)}."
+            )
+        elif issue.kind == "unknown_function":
+            parts.append(f"There is no function named {issue.name} in this database.{hint}")
+        else:
+            parts.append(f"There is no column named {issue.name} in the tables this query reads.{hint}")
+    return " ".join(parts)
+
+
+def _or_list(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _with_row_cap(tree: exp.Expression, row_cap: int) -> exp.Expression:
+    if isinstance(tree, (exp.Select, exp.SetOperation)):
+        return tree.limit(row_cap)
+    # VALUES or a parenthesised query: wrap it so the cap applies to the whole result
+    inner = (
+        tree
+        if isinstance(tree, exp.Subquery)
+        else exp.Subquery(this=tree, alias=exp.TableAlias(this="capped"))
+    )
+    return exp.select("*").from_(inner).limit(row_cap)
+
+
+def transpile_for_display(sql: str, dialect: str) -> str:
+    try:
+        return sqlglot.transpile(sql, read=dialect, write=dialect, pretty=True)[0]
+    except SqlglotError:
+        return sql

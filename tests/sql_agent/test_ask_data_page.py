@@ -1,0 +1,55 @@
+"""The Ask your data page, driven by Streamlit's AppTest with the real sample database."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import REPO_ROOT
+
+PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
+
+
+@pytest.fixture
+def app(sample_db_path):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_page_shows_the_sample_schema_and_suggested_questions(app):
+    assert app.title[0].value == "Ask your data"
+    labels = [b.label for b in app.button]
+    assert "What was the total revenue by month in 2024?" in labels
+    assert any("Schema: 7 tables" in e.label for e in app.expander)
+
+
+def test_a_suggested_question_shows_sql_table_chart_and_answer(app):
+    _button(app, "Which product categories bring in the most revenue?").click().run()
+    assert not app.exception, app.exception
+    assert any("Verified query" in c.value for c in app.caption)
+    sql_box = app.text_area[0].value
+    assert "category_name" in sql_box and "LIMIT" in sql_box
+    frame = app.dataframe[-1].value
+    assert list(frame.columns) == ["category_name", "revenue"] and len(frame) == 8
+    assert app.get("vega_lite_chart") or app.get("arrow_vega_lite_chart")
+    assert any("highest revenue" in m.value for m in app.markdown)
+
+
+def test_edited_sql_that_writes_is_blocked_with_a_reason(app):
+    _button(app, "How many orders came through each sales channel?").click().run()
+    app.text_area[0].set_value("DELETE FROM orders").run()
+    _button(app, "Re-run").click().run()
+    assert not app.exception, app.exception
+    assert any("not DELETE" in e.value for e in app.error)
+
+
+def test_edited_sql_runs_and_replaces_the_table(app):
+    _button(app, "How many orders came through each sales channel?").click().run()
+    app.text_area[0].set_value("SELECT status, count(*) AS n FROM orders GROUP BY status").run()
+    _button(app, "Re-run").click().run()
+    frame = app.dataframe[-1].value
+    assert set(frame["status"]) == {"Completed", "Shipped", "Returned", "Cancelled"}

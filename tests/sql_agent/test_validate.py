@@ -1,0 +1,86 @@
+"""Validation against the schema: did-you-mean messages, dialect translation, row cap."""
+
+import pytest
+
+from sql_agent.validate import check_sql
+
+
+def test_misspelled_column_suggests_the_real_one(sample_schema):
+    checked = check_sql("SELECT segmnt, count(*) FROM customers GROUP BY 1", "duckdb", sample_schema)
+    assert checked.outcome == "invalid" and checked.exit_code == 4
+    assert "segmnt" in checked.reason and "Did you mean segment" in checked.reason
+
+
+def test_misspelled_table_suggests_the_real_one(sample_schema):
+    checked = check_sql("SELECT * FROM order_item", "duckdb", sample_schema)
+    assert checked.exit_code == 4
+    assert "no table named order_item" in checked.reason and "order_items" in checked.reason
+
+
+def test_column_from_a_table_not_in_the_query_names_its_table(sample_schema):
+    checked = check_sql("SELECT category_name FROM products", "duckdb", sample_schema)
+    assert checked.exit_code == 4
+    assert "categories.category_name" in checked.reason
+
+
+def test_ambiguous_column_asks_for_a_qualifier_with_the_aliases(sample_schema):
+    sql = "SELECT customer_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id"
+    checked = check_sql(sql, "duckdb", sample_schema)
+    assert checked.exit_code == 4
+    assert "o.customer_id" in checked.reason and "c.customer_id" in checked.reason
+
+
+def test_unknown_function_is_reported_with_close_names(sample_schema):
+    checked = check_sql("SELECT avrage(quantity) FROM order_items", "duckdb", sample_schema)
+    assert checked.exit_code == 4 and "avrage" in checked.reason and "avg" in checked.reason
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH t AS (SELECT customer_id, count(*) AS n FROM orders GROUP BY 1) SELECT c.first_name, t.n "
+        "FROM customers c JOIN t USING (customer_id) ORDER BY t.n DESC",
+        "SELECT c.segment AS seg, count(*) AS n FROM customers c GROUP BY seg HAVING n > 10 ORDER BY n",
+        "SELECT x.total FROM (SELECT sum(quantity) AS total FROM order_items) x",
+        "SELECT list_transform([1, 2], v -> v + 1) AS l",
+    ],
+)
+def test_valid_queries_with_aliases_ctes_and_lambdas_pass(sql, sample_schema):
+    checked = check_sql(sql, "duckdb", sample_schema)
+    assert checked.allowed, checked.reason
+
+
+def test_snowflake_sql_is_translated_for_duckdb(sample_source):
+    sql = "SELECT IFF(quantity > 2, 'many', 'few') AS size, COUNT(*) AS n FROM order_items GROUP BY 1"
+    checked = check_sql(sql, "snowflake", sample_source.schema)
+    assert checked.allowed and checked.transpiled_from == "snowflake"
+    assert "IFF" not in checked.sql.upper()
+    result = sample_source.run(checked.sql)
+    assert {row[0] for row in result.rows} == {"many", "few"}
+
+
+def test_snowflake_function_written_for_duckdb_is_translated(sample_source):
+    checked = check_sql("SELECT ZEROIFNULL(NULL) AS z", "duckdb", sample_source.schema)
+    assert checked.allowed and checked.transpiled_from == "snowflake"
+    assert sample_source.run(checked.sql).rows == [(0,)]
+
+
+def test_untranslatable_construct_is_an_error_not_a_silent_change(sample_schema):
+    # sqlglot cannot carry this TO_CHAR format to DuckDB; dropping it silently would change the answer
+    checked = check_sql("SELECT TO_CHAR(order_date, 'YYYY') FROM orders", "snowflake", sample_schema)
+    assert not checked.allowed and checked.exit_code == 4
+    assert "cannot be translated to duckdb" in checked.reason
+
+
+def test_row_cap_is_added_only_when_missing(sample_schema):
+    capped = check_sql("SELECT * FROM orders", "duckdb", sample_schema, row_cap=500)
+    assert capped.sql.rstrip().endswith("LIMIT 500")
+    kept = check_sql("SELECT * FROM orders LIMIT 3", "duckdb", sample_schema, row_cap=500)
+    assert "LIMIT 3" in kept.sql and "500" not in kept.sql
+    union = check_sql("SELECT 1 UNION ALL SELECT 2", "duckdb", sample_schema, row_cap=1)
+    assert union.sql.rstrip().endswith("LIMIT 1")
+
+
+def test_values_root_gets_a_cap_that_runs(sample_source):
+    checked = check_sql("VALUES (1), (2), (3)", "duckdb", sample_source.schema, row_cap=2)
+    assert len(sample_source.run(checked.sql).rows) == 2
