@@ -48,10 +48,12 @@ class ChatTurn:
         backend_name: str,
         params: ChatParams,
         system_prompt: str | None = None,
+        extra_meta: dict | None = None,  # kept with the answer, e.g. the citations it may refer to
     ):
         self.store, self.owner, self.cid = store, owner, conversation_id
         self.backend, self.backend_name, self.params = backend, backend_name, params
         self.system_prompt = system_prompt
+        self.extra_meta = extra_meta or {}
         self.status = "streaming"
         self.error: BackendError | None = None
         self.text = ""
@@ -71,7 +73,7 @@ class ChatTurn:
 
     def stream(self) -> Iterator[str]:
         fitted = self.fitted or self.prepare()
-        meta = {"backend": self.backend_name, "model": self.params.model or ""}
+        meta = {"backend": self.backend_name, "model": self.params.model or "", **self.extra_meta}
         if fitted.notice:
             meta["notice"] = fitted.notice
         self.message_id = self.store.append(self.owner, self.cid, "assistant", "", "streaming", meta)

@@ -6,9 +6,11 @@ from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_model
 from app.ui.chat_view import render_message
 from app.ui.conversation_sidebar import active_conversation, conversation_store
+from app.ui.documents_context import with_documents
 from app.ui.owner import conversation_owner
 from backends import BackendError, ChatParams
 from conversations import ChatTurn
+from rag.errors import RagError
 
 backend_sidebar()
 store = conversation_store()
@@ -22,6 +24,11 @@ with st.sidebar.expander("Generation settings"):
     system_prompt = st.text_area(
         "System prompt", "You are Floe, a helpful assistant.", key=state.SYSTEM_PROMPT
     )
+st.sidebar.toggle(
+    "Answer from my documents",
+    key=state.USE_DOCUMENTS,
+    help="Search the files uploaded on the Documents page and cite them as [1], [2]...",
+)
 
 st.title("Chat")
 messages = store.messages(owner, cid)
@@ -46,7 +53,14 @@ if answering:
             "Stop", icon=":material/stop:", key="stop", help="Stop the answer; what was written is kept."
         )
         try:
-            turn = ChatTurn(store, owner, cid, current_backend(), backend_name, params, system_prompt)
+            backend, citations = current_backend(), []
+            if st.session_state.get(state.USE_DOCUMENTS):
+                question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+                system_prompt, citations = with_documents(
+                    system_prompt, question, backend, owner, params.max_tokens
+                )
+            meta = {"citations": citations} if citations else None
+            turn = ChatTurn(store, owner, cid, backend, backend_name, params, system_prompt, meta)
             if notice := turn.prepare().notice:
                 st.caption(f":material/info: {notice}")
             deltas = turn.stream()
@@ -54,6 +68,7 @@ if answering:
                 st.write_stream(deltas)
             finally:
                 deltas.close()  # on Stop, Streamlit interrupts here; the partial answer is saved as stopped
-        except BackendError as err:  # the backend could not even start: record it in the conversation
-            store.append(owner, cid, "assistant", "", "error", {"error": err.user_message, "hint": err.hint})
+        except (BackendError, RagError) as err:  # nothing could start: record why in the conversation
+            hint = getattr(err, "hint", "")
+            store.append(owner, cid, "assistant", "", "error", {"error": err.user_message, "hint": hint})
     st.rerun()

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from app.ui.backend_session import current_backend, current_backend_name, current_settings
+from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_settings
+from app.ui.citations import render_citations, where
 from app.ui.config import data_dir
 from app.ui.owner import conversation_owner
 from backends import BackendError
@@ -43,23 +44,7 @@ def memory_index(path: str, generation: int) -> MemoryIndex:
         return MemoryIndex.from_store(store)
 
 
-def highlighted(text: str, span: tuple[int, int]) -> str:
-    """Markdown of a passage with its supporting sentences highlighted."""
-
-    def esc(s: str) -> str:
-        for ch in "\\`*_{}[]()#+-.!|<>~$:":
-            s = s.replace(ch, "\\" + ch)
-        return s.replace("\n", "  \n")
-
-    start, end = span
-    support = esc(text[start:end]).replace("\\[", "(").replace("\\]", ")")
-    return f"{esc(text[:start])}:orange-background[{support}]{esc(text[end:])}"
-
-
-def where(page: int | None, heading: str | None) -> str:
-    return ", ".join(p for p in (f"page {page}" if page else "", heading or "") if p)
-
-
+backend_sidebar()
 path = store_path(data_dir(), conversation_owner())
 st.title("Documents")
 st.caption(
@@ -171,12 +156,7 @@ if answer is not None:
             st.markdown(answer.text.split("\n\n", 1)[-1])
         else:
             st.markdown(answer.text)
-        for c in answer.citations:
-            label = f"[{c.n}] {c.file}" + (
-                f" — {where(c.page, c.heading)}" if where(c.page, c.heading) else ""
-            )
-            with st.expander(label, expanded=False):
-                st.markdown(highlighted(c.text, c.highlight))
+        render_citations(answer.citations)
     if answer.search is not None:
         with st.expander("Retrieval inspector"):
             s = answer.search

@@ -7,6 +7,7 @@ import streamlit as st
 from conversations import ConversationStore, StoredMessage
 
 from . import state
+from .citations import render_citations
 
 
 def usage_line(meta: dict) -> str:
@@ -43,6 +44,9 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
             st.error(f"{meta.get('error', 'The backend failed.')} {meta.get('hint', '')}".strip())
             if is_last:
                 st.button("Retry", key=f"retry-{m.id}", icon=":material/refresh:", on_click=_retry)
+        if meta.get("citations"):
+            st.caption("Sources from your documents:")
+            render_citations(meta["citations"])
         if meta.get("notice"):
             st.caption(f":material/info: {meta['notice']}")
         if line := usage_line(meta):

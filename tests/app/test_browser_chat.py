@@ -31,7 +31,7 @@ def test_send_stream_reload_and_keep(page, app_server):
     expect(messages).to_have_count(2, timeout=120_000)
     answer = messages.nth(1)
     expect(answer).to_contain_text(re.compile(r"tok/s|out tokens"), timeout=120_000)
-    text_before = answer.inner_text()
+    text_before = answer.get_by_test_id("stMarkdown").first.inner_text()
     assert "flowers" in messages.nth(0).inner_text()
     # the conversation is titled by its first prompt, in this session too
     expect(page.get_by_role("combobox", name="Conversation")).to_have_value("Name three colours of flowers.")
@@ -41,7 +41,10 @@ def test_send_stream_reload_and_keep(page, app_server):
     page.reload()
     open_chat(page, app_server)
     expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=60_000)
-    assert page.get_by_test_id("stChatMessage").nth(1).inner_text() == text_before
+    assert (
+        page.get_by_test_id("stChatMessage").nth(1).get_by_test_id("stMarkdown").first.inner_text()
+        == text_before
+    )
 
 
 def test_stop_keeps_the_partial_answer(page, app_server):
