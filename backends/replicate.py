@@ -10,7 +10,7 @@ import replicate
 from replicate.exceptions import ModelError, ReplicateError
 from replicate.stream import EventSource, ServerSentEvent
 
-from .errors import BackendError, BadResponse, Unsupported
+from .errors import BackendError, BadResponse, Unsupported, scrub
 from .http_errors import connection_failed, from_status
 from .settings import ReplicateSettings
 from .streaming import ChatStream, StreamPolicy, estimate_tokens
@@ -45,7 +45,7 @@ def _translate(exc: Exception, started: bool = False) -> BackendError:
     if isinstance(exc, httpx.HTTPError):
         return connection_failed(SERVICE, during_stream=started)
     if isinstance(exc, RuntimeError):  # the SDK raises this for an `event: error` in the stream
-        return BadResponse(f"{SERVICE} reported an error while generating: {str(exc)[:200]}")
+        return BadResponse(f"{SERVICE} reported an error while generating: {scrub(str(exc))[:200]}")
     return BadResponse(f"{SERVICE} sent a stream event Floe could not read ({type(exc).__name__}).")
 
 
