@@ -111,7 +111,10 @@ def app_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright: no browser download."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A 2-core CI machine running the model can take seconds per rerun; 5 s (the default) flakes.
+    expect.set_options(timeout=60_000)
 
     executable = os.environ.get("FLOE_CHROMIUM", "/usr/bin/chromium")
     if not Path(executable).exists():

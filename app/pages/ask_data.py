@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
 from backends import BackendError, ChatParams
 from sql_agent.agent import SqlAgent, backend_generator
@@ -11,10 +12,6 @@ from sql_agent.semantic import sample_semantic_model
 from sql_agent.sources import DuckDBSource
 from sql_agent.uploads import load_uploads
 
-# Session-state keys of this page.
-SOURCE_KIND = "ask_data_source_kind"
-TURNS = "ask_data_turns"  # list of AgentAnswer, oldest first
-PENDING = "ask_data_pending"  # a question to answer on this run (from a button)
 SAMPLE, DUCKDB_FILE, UPLOAD, SNOWFLAKE = (
     "Sample retail database",
     "DuckDB file",
@@ -42,7 +39,9 @@ def snowflake_source():
 
 
 def pick_source():
-    kind = st.sidebar.radio("Data source", [SAMPLE, DUCKDB_FILE, UPLOAD, SNOWFLAKE], key=SOURCE_KIND)
+    kind = st.sidebar.radio(
+        "Data source", [SAMPLE, DUCKDB_FILE, UPLOAD, SNOWFLAKE], key=state.SQL_SOURCE_KIND
+    )
     if kind == SAMPLE:
         return sample_source(), sample_semantic_model()
     if kind == DUCKDB_FILE:
@@ -93,7 +92,7 @@ def show_turn(i: int, turn, agent: SqlAgent) -> None:
                     st.code(a.sql, language="sql")
         edited = st.text_area("SQL (edit and re-run)", turn.sql or "", key=f"ask_data_sql_{i}", height=140)
         if st.button("Re-run", key=f"ask_data_rerun_{i}", icon=":material/play_arrow:"):
-            st.session_state[TURNS].append(agent.run_sql(edited, turn.question))
+            st.session_state[state.SQL_TURNS].append(agent.run_sql(edited, turn.question))
             st.rerun()
         if not turn.ok:
             st.error(turn.error or "No SQL could be run.", icon=":material/block:")
@@ -109,7 +108,7 @@ def show_turn(i: int, turn, agent: SqlAgent) -> None:
             if st.button(
                 question, key=f"ask_data_follow_{i}_{j}", icon=":material/subdirectory_arrow_right:"
             ):
-                st.session_state[PENDING] = question
+                st.session_state[state.SQL_PENDING] = question
                 st.rerun()
         t = turn.timings
         st.caption(
@@ -119,7 +118,7 @@ def show_turn(i: int, turn, agent: SqlAgent) -> None:
 
 backend_sidebar()
 st.title("Ask your data")
-st.session_state.setdefault(TURNS, [])
+st.session_state.setdefault(state.SQL_TURNS, [])
 try:
     source, semantic = pick_source()
 except (DatabaseError, FileNotFoundError, ValueError) as err:
@@ -136,18 +135,18 @@ if semantic:
     cols = st.columns(3)
     for k, question in enumerate(semantic.suggested_questions):
         if cols[k % 3].button(question, key=f"ask_data_suggested_{k}"):
-            st.session_state[PENDING] = question
+            st.session_state[state.SQL_PENDING] = question
 
-for i, turn in enumerate(st.session_state[TURNS]):
+for i, turn in enumerate(st.session_state[state.SQL_TURNS]):
     show_turn(i, turn, agent)
 
-question = st.chat_input("Ask a question about this data") or st.session_state.pop(PENDING, None)
+question = st.chat_input("Ask a question about this data") or st.session_state.pop(state.SQL_PENDING, None)
 if question:
-    previous = st.session_state[TURNS][-1] if st.session_state[TURNS] else None
+    previous = st.session_state[state.SQL_TURNS][-1] if st.session_state[state.SQL_TURNS] else None
     history = (previous.question, previous.sql) if previous and previous.ok else None
     with st.spinner("Writing and checking SQL…"):
         try:
-            st.session_state[TURNS].append(agent.ask(question, history=history))
+            st.session_state[state.SQL_TURNS].append(agent.ask(question, history=history))
         except BackendError as err:
             st.error(err.user_message)
             st.stop()

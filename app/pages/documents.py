@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_settings
 from app.ui.citations import render_citations, where
 from app.ui.config import data_dir
@@ -17,13 +18,6 @@ from rag.memory_index import MemoryIndex
 from rag.paths import store_path
 from rag.retrieval import DEFAULT_MODE, MODES
 from rag.store import Store
-
-# Session-state keys of this page (kept here until app/ui/state.py gathers them).
-ANSWER = "floe_documents_answer"
-UPLOAD_ROUND = "floe_documents_upload_round"  # bumps after an upload so the uploader starts empty
-INGEST_REPORT = "floe_documents_ingest_report"
-MODE = "floe_documents_mode"
-TOP_K = "floe_documents_k"
 
 STATUS_ICON = {
     "added": ":material/check_circle:",
@@ -52,7 +46,7 @@ st.caption(
 )
 
 # --- upload ---
-round_ = st.session_state.setdefault(UPLOAD_ROUND, 0)
+round_ = st.session_state.setdefault(state.DOCS_UPLOAD_ROUND, 0)
 with st.form("upload", clear_on_submit=False, border=False):
     uploads = st.file_uploader(
         "Add documents",
@@ -78,10 +72,10 @@ if submitted and uploads:
         files = [(upload.name, upload.getvalue()) for upload in uploads]
         # Small embedding groups: progress moves after every few files, batching still pays off.
         report = ingest_files(store, embedder(), files, on_progress=show_progress, group_chunks=32)
-    st.session_state[INGEST_REPORT] = [r.as_dict() for r in report]
-    st.session_state[UPLOAD_ROUND] = round_ + 1
+    st.session_state[state.DOCS_INGEST_REPORT] = [r.as_dict() for r in report]
+    st.session_state[state.DOCS_UPLOAD_ROUND] = round_ + 1
     st.rerun()
-for r in st.session_state.pop(INGEST_REPORT, []):
+for r in st.session_state.pop(state.DOCS_INGEST_REPORT, []):
     if r["status"] == "rejected":
         st.error(f"**{r['file']}** was not added: {r['reason']}", icon=":material/block:")
     else:
@@ -106,14 +100,14 @@ for doc in documents:
     if delete_col.button("", icon=":material/delete:", key=f"delete-{doc.file}", help=f"Delete {doc.file}"):
         with Store(path) as store:
             store.delete_document(doc.file)
-        st.session_state.pop(ANSWER, None)
+        st.session_state.pop(state.DOCS_ANSWER, None)
         st.rerun()
 
 # --- ask ---
 st.subheader("Ask")
 with st.expander("Retrieval settings"):
-    mode = st.segmented_control("Search", MODES, default=DEFAULT_MODE, key=MODE) or DEFAULT_MODE
-    k = st.slider("Passages to retrieve", 1, 10, 5, key=TOP_K)
+    mode = st.segmented_control("Search", MODES, default=DEFAULT_MODE, key=state.DOCS_MODE) or DEFAULT_MODE
+    k = st.slider("Passages to retrieve", 1, 10, 5, key=state.DOCS_TOP_K)
 with st.form("ask", border=False):
     question = st.text_input("Question", placeholder="What does the warranty cover?", disabled=not documents)
     asked = st.form_submit_button("Ask", icon=":material/search:", disabled=not documents)
@@ -140,12 +134,12 @@ if asked and question.strip():
                 store, embedder(), question.strip(), backend_name=name, settings=settings, k=k, mode=mode,
                 index=index, on_delta=show_delta, backend=backend,
             )  # fmt: skip
-        st.session_state[ANSWER] = result
+        st.session_state[state.DOCS_ANSWER] = result
     except RagError as err:
         st.error(err.user_message)
     live.empty()
 
-answer: Answer | None = st.session_state.get(ANSWER)
+answer: Answer | None = st.session_state.get(state.DOCS_ANSWER)
 if answer is not None:
     with st.container(border=True):
         st.markdown(f"**{answer.question}**")

@@ -13,3 +13,15 @@ MAX_TOKENS = "floe_max_tokens"
 SYSTEM_PROMPT = "floe_system_prompt"
 USE_DOCUMENTS = "floe_use_documents"
 SETTINGS_FORM_ROUND = "floe_settings_form_round"  # bumps after a save so secret inputs start empty
+
+# Ask your data
+SQL_SOURCE_KIND = "floe_sql_source_kind"
+SQL_TURNS = "floe_sql_turns"  # list of AgentAnswer, oldest first
+SQL_PENDING = "floe_sql_pending"  # a question to answer on this run (from a button)
+
+# Documents
+DOCS_ANSWER = "floe_documents_answer"
+DOCS_UPLOAD_ROUND = "floe_documents_upload_round"  # bumps after an upload so the uploader starts empty
+DOCS_INGEST_REPORT = "floe_documents_ingest_report"
+DOCS_MODE = "floe_documents_mode"
+DOCS_TOP_K = "floe_documents_k"
