@@ -73,17 +73,14 @@ def ingestion(copies: int) -> None:
     print(f"  full ingestion   {chunks / elapsed:6.1f} chunks/s  ({chunks / elapsed / raw:.0%} of raw)")
 
 
+# Real words mixed into the synthetic vocabulary so keyword queries have something to find.
+TOPIC_WORDS = ["refund", "invoice", "warranty", "tunnel", "starter", "thermostat"]
+
+
 def synthetic_store(path: Path, n: int, dim: int = 384) -> None:
     """n chunks of random words with random unit vectors, written through the real store code."""
     rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(20000)] + [
-        "refund",
-        "invoice",
-        "warranty",
-        "tunnel",
-        "starter",
-        "thermostat",
-    ]
+    words = [f"w{i}" for i in range(20000)] + TOPIC_WORDS
     pyrng = random.Random(0)
     batch = 5000
     with Store(path) as store:
@@ -151,14 +148,7 @@ def tie_aware_recall(reference: list, candidate: list) -> float:
 
 
 def words_for_queries() -> list[str]:
-    return [f"w{i}" for i in range(0, 20000, 7)] + [
-        "refund",
-        "invoice",
-        "warranty",
-        "tunnel",
-        "starter",
-        "thermostat",
-    ]
+    return [f"w{i}" for i in range(0, 20000, 7)] + TOPIC_WORDS
 
 
 def quality() -> None:

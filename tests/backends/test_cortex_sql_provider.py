@@ -189,10 +189,8 @@ def test_fakesnow_server_sql_error_reaches_the_user_as_a_bad_response(fakesnow_c
     assert_secret_absent(out.error, SQL_PASSWORD, "snow")
 
 
-def test_standin_snowflake_login_refused_is_an_auth_error():
-    server = SnowflakeLoginStandIn().start()
-    port = int(server.base_url.rsplit(":", 1)[1])
-    settings = sql_settings()
+def loopback_connector(port: int, login_timeout: int):
+    """A connection factory for the real connector, aimed at a port on this machine over plain HTTP."""
 
     def connect():
         return snowflake_connector.connect(
@@ -202,9 +200,19 @@ def test_standin_snowflake_login_refused_is_an_auth_error():
             host="127.0.0.1",
             port=port,
             protocol="http",
-            login_timeout=5,
+            login_timeout=login_timeout,
             session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
         )
+
+    return connect
+
+
+def test_standin_snowflake_login_refused_is_an_auth_error():
+    server = SnowflakeLoginStandIn().start()
+    port = int(server.base_url.rsplit(":", 1)[1])
+    settings = sql_settings()
+
+    connect = loopback_connector(port, login_timeout=5)
 
     try:
         backend = create_backend("cortex", settings, connection_factory=connect)
@@ -223,17 +231,7 @@ def test_standin_snowflake_login_refused_is_an_auth_error():
 def test_snowflake_unreachable_is_unavailable_not_an_auth_error():
     port = free_port()  # nothing listens there
 
-    def connect():
-        return snowflake_connector.connect(
-            account=ACCOUNT,
-            user=USER,
-            password=SQL_PASSWORD,
-            host="127.0.0.1",
-            port=port,
-            protocol="http",
-            login_timeout=3,
-            session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
-        )
+    connect = loopback_connector(port, login_timeout=3)
 
     out = drive(create_backend("cortex", sql_settings(), connection_factory=connect))
 
