@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
+from app.ui.config import snowflake_connection_secrets
 from backends import BackendError, ChatParams
 from sql_agent.agent import SqlAgent, backend_generator
 from sql_agent.sample_db import ensure_sample_db
@@ -34,8 +35,7 @@ def duckdb_source(path: str) -> DuckDBSource:
 def snowflake_source():
     from sql_agent.snowflake_source import SnowflakeSource
 
-    secrets = st.secrets.get("connections", {}).get("snowflake", {}) if st.secrets else {}
-    return SnowflakeSource.from_environment(secrets=dict(secrets))
+    return SnowflakeSource.from_environment(secrets=snowflake_connection_secrets())
 
 
 def pick_source():

@@ -23,11 +23,21 @@ _SNOWFLAKE_KEYS = {
 }
 
 
-def _secrets() -> dict[str, object]:
+def _raw_secrets() -> dict:
+    """st.secrets as a dict; empty when there is no secrets.toml (a normal local run)."""
     try:
-        raw = st.secrets.to_dict()
-    except Exception:  # no secrets.toml: a normal local run
+        return st.secrets.to_dict()
+    except Exception:
         return {}
+
+
+def snowflake_connection_secrets() -> dict[str, object]:
+    """The `[connections.snowflake]` table, as st.connection("snowflake") reads it; may be empty."""
+    return dict(_raw_secrets().get("connections", {}).get("snowflake", {}))
+
+
+def _secrets() -> dict[str, object]:
+    raw = _raw_secrets()
     flat: dict[str, object] = {k.upper(): v for k, v in raw.items() if not isinstance(v, dict)}
     flat.update({k.upper(): v for k, v in raw.get("backends", {}).items()})
     snowflake = raw.get("connections", {}).get("snowflake", {})

@@ -53,3 +53,11 @@ def test_edited_sql_runs_and_replaces_the_table(app):
     _button(app, "Re-run").click().run()
     frame = app.dataframe[-1].value
     assert set(frame["status"]) == {"Completed", "Shipped", "Returned", "Cancelled"}
+
+
+def test_snowflake_without_any_configuration_says_what_to_set(app, monkeypatch):
+    for key in ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD", "SNOWFLAKE_HOST"):
+        monkeypatch.delenv(key, raising=False)
+    app.sidebar.radio[0].set_value("Snowflake").run()
+    assert not app.exception, app.exception
+    assert any("Snowflake is not configured" in e.value for e in app.error)
