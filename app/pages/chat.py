@@ -3,7 +3,13 @@
 import streamlit as st
 
 from app.ui import state
-from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_model
+from app.ui.backend_session import (
+    backend_sidebar,
+    current_backend,
+    current_backend_name,
+    current_model,
+    current_settings,
+)
 from app.ui.chat_view import render_message
 from app.ui.conversation_sidebar import active_conversation, conversation_store
 from app.ui.documents_context import with_documents
@@ -46,14 +52,15 @@ if prompt and not answering:
 
 if answering:
     st.session_state[state.PENDING_PROMPT] = st.session_state[state.RETRY] = False
-    backend_name = current_backend_name()
+    settings = current_settings()
+    backend_name = current_backend_name(settings)
     params = ChatParams(current_model(), temperature, top_p, int(max_tokens))
     with st.chat_message("assistant"):
         st.button(
             "Stop", icon=":material/stop:", key="stop", help="Stop the answer; what was written is kept."
         )
         try:
-            backend, citations = current_backend(), []
+            backend, citations = current_backend(settings), []
             if st.session_state.get(state.USE_DOCUMENTS):
                 question = next((m.content for m in reversed(messages) if m.role == "user"), "")
                 system_prompt, citations = with_documents(

@@ -113,11 +113,12 @@ with st.form("ask", border=False):
     asked = st.form_submit_button("Ask", icon=":material/search:", disabled=not documents)
 
 if asked and question.strip():
-    name, settings = current_backend_name(), current_settings()
+    settings = current_settings()
+    name = current_backend_name(settings)
     backend = None
     if not is_tiny_default(name, settings):
         try:
-            backend = current_backend()
+            backend = current_backend(settings)
         except BackendError:
             pass  # answer_question retries the backend and falls back to an extractive answer
     live = st.empty()

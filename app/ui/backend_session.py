@@ -35,17 +35,18 @@ def _backend(name: str, settings: BackendSettings) -> Backend:
     return create_backend(name, settings)
 
 
-def current_backend_name() -> str:
-    settings = current_settings()
+def current_backend_name(settings: BackendSettings | None = None) -> str:
+    settings = settings or current_settings()
     name = st.session_state.get(state.BACKEND)
     if name not in PROVIDERS or not is_configured(name, settings):
         name = default_backend_name(settings)
     return name
 
 
-def current_backend() -> Backend:
+def current_backend(settings: BackendSettings | None = None) -> Backend:
     """The chosen backend; raises BackendError (with a user-facing message) if it cannot start."""
-    return _backend(current_backend_name(), current_settings())
+    settings = settings or current_settings()
+    return _backend(current_backend_name(settings), settings)
 
 
 def current_model() -> str | None:
@@ -56,7 +57,7 @@ def backend_sidebar() -> None:
     """Backend and model pickers, shown on every page."""
     settings = current_settings()
     names = [n for n in PROVIDERS if is_configured(n, settings)]
-    current = current_backend_name()
+    current = current_backend_name(settings)
     st.sidebar.selectbox(
         "Backend",
         names,
@@ -66,11 +67,11 @@ def backend_sidebar() -> None:
         help="Configure more backends on the Settings page or in .streamlit/secrets.toml.",
     )
     try:
-        backend = current_backend()
+        backend = _backend(current, settings)
     except BackendError as err:
         st.sidebar.error(err.user_message)
         return
-    models = _listed_models(current, current_settings())
+    models = _listed_models(current, settings)
     if len(models) > 1:
         if st.session_state.get(state.MODEL) not in models:
             st.session_state[state.MODEL] = models[0]
