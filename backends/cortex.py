@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from .cortex_rest import stream_complete
 from .errors import AuthError, BackendError, BadResponse, Unavailable
 from .settings import CortexSettings
-from .streaming import ChatStream, StreamPolicy, estimate_tokens
+from .streaming import ChatStream, StreamPolicy, estimate_message_tokens
 from .types import Capabilities, ChatParams, Health, Message, ProviderUsage
 
 COMPLETE_SQL = "SELECT SNOWFLAKE.CORTEX.COMPLETE(%s, PARSE_JSON(%s), PARSE_JSON(%s))"
@@ -117,7 +117,7 @@ class CortexBackend:
         return Health(True, "Connected to Snowflake", (self.settings.model,))
 
     def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
-        return sum(estimate_tokens(m.content) + 4 for m in messages), False
+        return estimate_message_tokens(messages)
 
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         model = params.model or self.settings.model

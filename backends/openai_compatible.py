@@ -11,7 +11,7 @@ import openai
 from .errors import BackendError, BackendTimeout, BadResponse, NotConfigured, Unsupported
 from .http_errors import connection_failed, from_status
 from .settings import OpenAICompatibleSettings
-from .streaming import ChatStream, StreamPolicy, estimate_tokens
+from .streaming import ChatStream, StreamPolicy, estimate_message_tokens
 from .types import Capabilities, ChatParams, Health, Message, ProviderUsage
 
 SERVICE = "The OpenAI-compatible server"
@@ -76,7 +76,7 @@ class OpenAICompatibleBackend:
 
     def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
         # Chat templates add a few tokens per message; the estimate says so by being inexact.
-        return sum(estimate_tokens(m.content) + 4 for m in messages), False
+        return estimate_message_tokens(messages)
 
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         model = params.model or self.model

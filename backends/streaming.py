@@ -11,13 +11,13 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import httpx
 
 from .errors import BackendError, BackendTimeout, BadResponse
-from .types import ProviderUsage, Usage
+from .types import Message, ProviderUsage, Usage
 
 # What a provider's iterator yields: text deltas and, optionally, usage it reports.
 ProviderEvent = str | ProviderUsage
@@ -47,6 +47,11 @@ _DONE = object()
 def estimate_tokens(text: str) -> int:
     """Rough count for backends without a tokenizer: about 4 characters per token."""
     return max(1, (len(text) + 3) // 4) if text else 0
+
+
+def estimate_message_tokens(messages: Sequence[Message]) -> tuple[int, bool]:
+    """A chat prompt's estimated size: each message's text plus a few tokens of chat-template framing."""
+    return sum(estimate_tokens(m.content) + 4 for m in messages), False
 
 
 class ChatStream:

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from backends import BackendError, ChatParams, Message, create_backend, default_backend_name, load_settings
+from backends import (
+    BackendError,
+    ChatParams,
+    Message,
+    create_backend,
+    default_backend_name,
+    estimate_tokens,
+    load_settings,
+)
 
 from .embedders import Embedder, embed_array
 from .keywords import terms
@@ -207,7 +215,7 @@ def chat_context(
     if not Path(store_path).exists():  # no documents yet
         return system_with_sources([]), []
     embedder = embedder or get_embedder()
-    count = count_tokens or (lambda text: len(text) // 4 + 1)
+    count = count_tokens or estimate_tokens
     # Read-write like the Documents page: DuckDB refuses two configurations of one file in a process.
     with Store(store_path) as store:
         result = search(store, embedder, question, k=k)

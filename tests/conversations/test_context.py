@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backends import Message, create_backend, load_settings
-from backends.streaming import estimate_tokens
+from backends.streaming import estimate_message_tokens as estimated
 from conversations import fit_to_window
-
-
-def estimated(messages):
-    return sum(estimate_tokens(m.content) + 4 for m in messages), False
 
 
 def history(turns: int, words: int = 60) -> list[Message]:
