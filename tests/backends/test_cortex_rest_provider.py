@@ -9,7 +9,6 @@ failure, the partial answer kept, token counts, and that no secret reaches an er
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -30,6 +29,7 @@ from tests.backends.standins.base import DEFAULT_TOKENS, MALFORMED, RESET, STALL
 from tests.backends.standins.cortex_rest import public_key_fingerprint
 from tests.backends.standins.drive import assert_secret_absent, drive
 from tests.backends.standins.fake_secrets import CORTEX_PAT
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -272,9 +272,7 @@ def test_standin_cortex_stop_keeps_the_partial_answer_and_closes_the_stream(cort
 
 
 def test_cortex_unreachable_service_is_unavailable():
-    with socket.socket() as s:  # a loopback port with nothing listening
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a loopback port with nothing listening
 
     out = drive(cortex_backend(f"http://127.0.0.1:{port}"))
 

@@ -25,7 +25,6 @@ roles (accepted and ignored), query timeouts, and the Snowflake privileges (CORT
 from __future__ import annotations
 
 import importlib
-import socket
 
 import pytest
 
@@ -40,6 +39,7 @@ from backends import (
 )
 from tests.backends.standins.cortex_sql import SnowflakeLoginStandIn, install_cortex_functions
 from tests.backends.standins.drive import assert_secret_absent, drive
+from tests.conftest import free_port
 
 fakesnow = pytest.importorskip("fakesnow")
 snowflake_connector = pytest.importorskip("snowflake.connector")
@@ -68,12 +68,6 @@ def sql_settings(**overrides):
         **overrides,
     }
     return load_settings(cfg)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- fakesnow.patch(): Floe's own _connect ----------------------------------------------------------

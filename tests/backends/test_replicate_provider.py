@@ -9,8 +9,6 @@ appears in an error message.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from backends import (
@@ -25,6 +23,7 @@ from tests.backends.standins import Reply
 from tests.backends.standins.base import DEFAULT_TOKENS, ERROR_EVENT, MALFORMED, RESET, STALL
 from tests.backends.standins.drive import assert_secret_absent, drive
 from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -267,9 +266,7 @@ def test_standin_replicate_health_reports_reachable_and_refused(replicate_standi
 
 
 def test_replicate_unreachable_service_is_unavailable():
-    with socket.socket() as s:  # a loopback port with nothing listening
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a loopback port with nothing listening
 
     out = drive(replicate_backend(f"http://127.0.0.1:{port}"))
 
