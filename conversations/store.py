@@ -137,12 +137,6 @@ class ConversationStore:
             (content, status, json.dumps(meta) if meta is not None else None, mid, owner),
         )
 
-    def delete_message(self, owner: str, mid: str) -> None:
-        self._run(
-            "DELETE FROM messages WHERE id = ? AND conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
-            (mid, owner),
-        )
-
     def set_feedback(self, owner: str, mid: str, score: int | None, comment: str | None = None) -> None:
         self._run(
             "UPDATE messages SET feedback = ?, feedback_comment = ? WHERE id = ? AND "
