@@ -31,6 +31,10 @@ def _delete(store: ConversationStore, owner: str, cid: str) -> None:
     st.session_state[state.CONVERSATION] = remaining[0].id if remaining else store.create(owner)
 
 
+def _export(render, store: ConversationStore, owner: str, cid: str) -> str:
+    return render(store.get(owner, cid), store.messages(owner, cid))
+
+
 def _rename(store: ConversationStore, owner: str, cid: str) -> None:
     store.rename(owner, cid, st.session_state[f"rename-{cid}"])
 
@@ -69,15 +73,18 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
             on_change=_rename,
             args=(store, owner, cid),
         )
-        messages = store.messages(owner, cid)
+        # Built only when clicked (on Streamlit's download thread), not on every rerun.
         st.download_button(
             "Export Markdown",
-            to_markdown(conversation, messages),
+            lambda: _export(to_markdown, store, owner, cid),
             f"{conversation.title}.md",
             "text/markdown",
         )
         st.download_button(
-            "Export JSON", to_json(conversation, messages), f"{conversation.title}.json", "application/json"
+            "Export JSON",
+            lambda: _export(to_json, store, owner, cid),
+            f"{conversation.title}.json",
+            "application/json",
         )
         st.button("Clear messages", on_click=store.clear, args=(owner, cid))
         st.button("Delete conversation", type="primary", on_click=_delete, args=(store, owner, cid))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -68,3 +69,16 @@ def test_stop_keeps_the_partial_answer(page, app_server):
     page.reload()
     open_chat(page, app_server)
     expect(page.get_by_text("Stopped: the partial answer is kept.")).to_be_visible(timeout=60_000)
+
+
+def test_export_downloads_the_conversation(page, app_server):
+    box = open_chat(page, app_server)
+    page.get_by_role("button", name="New chat").click()
+    send(page, box, "Export me: the word is marmalade.")
+    expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text(re.compile(r"tok/s|out tokens"))
+    page.get_by_text("Manage this conversation").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export Markdown").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Export me: the word is marmalade.")
+    assert "**User**" in text and "marmalade" in text and "**Assistant**" in text
