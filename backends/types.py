@@ -60,6 +60,7 @@ class Capabilities:
     exact_token_count: bool  # True when the backend counts tokens with the model's own tokenizer
     default_model: str = ""
     embedding_dim: int | None = None
+    description: str = ""  # for people: the model's real name, size and what it is good for
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,10 @@ class Answer:
 
 
 def is_tiny_default(backend_name: str, settings) -> bool:
-    """The embedded default (SmolLM2-135M) is too weak to write grounded answers."""
-    return backend_name == "local" and not settings.local.model_path
+    """The tiny embedded model (SmolLM2-135M) is too weak to write grounded answers."""
+    from backends.local import is_capable
+
+    return backend_name == "local" and not is_capable(settings.local)
 
 
 def answer_question(

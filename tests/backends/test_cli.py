@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TINY_MODEL
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -25,15 +25,18 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def test_list_shows_each_backend_and_why():
-    out = run_cli("list").stdout
+def test_list_shows_each_backend_and_why(tmp_path):
+    out = run_cli("list", env={**TINY_MODEL, "FLOE_DATA_DIR": str(tmp_path)}).stdout
     assert "* local" in out and "healthy" in out
+    assert "Smollm2 135M" in out and "0.10 GB" in out  # the name in the GGUF metadata, and the size
     for name in ("openai_compatible", "replicate", "cortex"):
         assert f"{name}" in out and "not configured" in out
 
 
 def test_chat_streams_to_stdout_and_usage_to_stderr():
-    result = run_cli("chat", "--backend", "local", "--max-tokens", "16", "--temperature", "0", "Say hi.")
+    result = run_cli(
+        "chat", "--backend", "local", "--max-tokens", "16", "--temperature", "0", "Say hi.", env=TINY_MODEL
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert "completion=" in result.stderr and "first_token=" in result.stderr

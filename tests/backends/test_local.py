@@ -8,6 +8,7 @@ import pytest
 
 from backends import ChatParams, Message, create_backend, default_backend_name, load_settings
 from backends.errors import NotConfigured
+from tests.conftest import TINY_MODEL
 
 GREEDY = ChatParams(temperature=0.0, top_p=1.0, max_tokens=24)
 QUESTION = [Message("system", "You are a helpful assistant."), Message("user", "Name a colour of the sky.")]
@@ -15,7 +16,7 @@ QUESTION = [Message("system", "You are a helpful assistant."), Message("user", "
 
 @pytest.fixture(scope="module")
 def local():
-    return create_backend("local", load_settings({}))
+    return create_backend("local", load_settings(TINY_MODEL))
 
 
 def test_local_is_the_default_when_nothing_is_configured():
@@ -59,10 +60,10 @@ def test_two_sessions_at_once_get_the_same_answers_as_one_at_a_time(local):
 
 
 def test_the_model_is_loaded_once_per_process(local):
-    again = create_backend("local", load_settings({}))
+    again = create_backend("local", load_settings(TINY_MODEL))
     assert again._llm is local._llm
 
 
 def test_a_missing_model_file_is_a_clear_message(tmp_path):
-    with pytest.raises(NotConfigured, match="does not exist"):
+    with pytest.raises(NotConfigured, match="nor an existing file"):
         create_backend("local", load_settings({"FLOE_LOCAL_MODEL": str(tmp_path / "nope.gguf")}))

@@ -7,6 +7,7 @@ import pytest
 from backends import Message, create_backend, load_settings
 from backends.streaming import estimate_message_tokens as estimated
 from conversations import fit_to_window
+from tests.conftest import TINY_MODEL
 
 
 def history(turns: int, words: int = 60) -> list[Message]:
@@ -40,6 +41,6 @@ def test_a_huge_single_message_is_shortened_not_refused():
 
 @pytest.mark.slow
 def test_uses_the_models_tokenizer_when_the_backend_has_one():
-    local = create_backend("local", load_settings({}))
+    local = create_backend("local", load_settings(TINY_MODEL))
     fitted = fit_to_window("sys", history(30), local.count_tokens, 1024, 256)
     assert fitted.exact and fitted.prompt_tokens == local.count_tokens(fitted.messages)[0] <= 768

@@ -6,7 +6,7 @@ import pytest
 
 from backends import ChatParams, create_backend, load_settings
 from conversations import ChatTurn, ConversationStore
-from tests.conftest import free_port
+from tests.conftest import TINY_MODEL, free_port
 
 PARAMS = ChatParams(temperature=0, max_tokens=48)
 
@@ -18,7 +18,7 @@ def store(tmp_path):
 
 @pytest.fixture(scope="module")
 def local():
-    return create_backend("local", load_settings({}))
+    return create_backend("local", load_settings(TINY_MODEL))
 
 
 def ask(store, text):

@@ -9,6 +9,7 @@ from backends import create_backend, load_settings
 from rag.answer import answer_question, build_messages, chat_context
 from rag.ingest import ingest_files
 from rag.store import Store
+from tests.conftest import TINY_MODEL
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,13 @@ def store(store_path):
         yield s
 
 
-def test_tiny_default_model_gives_a_labelled_extractive_answer(store, embedder):
+def test_the_tiny_model_gives_a_labelled_extractive_answer(store, embedder):
     answer = answer_question(
-        store, embedder, "How hot should the oven be before the loaf goes in?", backend_name="local"
+        store,
+        embedder,
+        "How hot should the oven be before the loaf goes in?",
+        backend_name="local",
+        settings=load_settings(TINY_MODEL),
     )
     assert answer.mode == "extractive"
     assert answer.text.startswith("Extractive answer")
@@ -74,7 +79,7 @@ def test_prompt_numbers_the_sources_with_file_and_page(store, embedder):
 @pytest.mark.slow
 def test_generated_answer_with_a_real_backend_numbers_its_citations(store, embedder):
     # The real embedded model, forced to generate (the page would pick extractive for it); short output.
-    backend = create_backend("local", load_settings())
+    backend = create_backend("local", load_settings(TINY_MODEL))
     streamed = []
     answer = answer_question(
         store, embedder, "How many paid holiday days per year?", backend=backend, k=2, max_tokens=24,

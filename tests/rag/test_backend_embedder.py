@@ -10,10 +10,13 @@ from rag.errors import EmbedderMismatch
 from rag.ingest import ingest_file
 from rag.retrieval import search
 from rag.store import Store
+from tests.conftest import TINY_MODEL
 
 
 def test_backend_embeddings_index_and_search(tmp_path, embedder):
-    backend_embedder = BackendEmbedder(create_backend("local", load_settings({})), "local:all-MiniLM-L6-v2")
+    backend_embedder = BackendEmbedder(
+        create_backend("local", load_settings(TINY_MODEL)), "local:all-MiniLM-L6-v2"
+    )
     assert backend_embedder.dim == 384  # from the backend's capabilities
     with Store(tmp_path / "index.duckdb") as store:
         result = ingest_file(

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from pdf_helpers import make_pdf
 
+from tests.conftest import TINY_MODEL
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def rag(*args) -> tuple[int, list[dict], str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "rag", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "rag", *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **TINY_MODEL},  # the tiny model: answers are extractive
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     return proc.returncode, lines, proc.stderr
