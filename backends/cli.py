@@ -11,6 +11,15 @@ from .settings import load_settings
 from .types import ChatParams, Message
 
 
+def create_for_terminal(name: str, settings):
+    """create_backend, after preparing the embedded model's file with a progress line on stderr."""
+    if name == "local":
+        from .local import prepare_for_terminal
+
+        prepare_for_terminal(settings.local)
+    return create_backend(name, settings)
+
+
 def _list(args) -> int:
     settings = load_settings()
     default = default_backend_name(settings)
@@ -20,7 +29,7 @@ def _list(args) -> int:
             print(f"{mark} {name:<18} not configured  {provider.label}")
             continue
         try:
-            health = create_backend(name, settings).health()
+            health = create_for_terminal(name, settings).health()
             state, detail = ("healthy" if health.ok else "unhealthy"), health.detail
         except BackendError as err:
             state, detail = "unavailable", err.user_message
@@ -38,7 +47,7 @@ def _chat(args) -> int:
         messages.append(Message("system", args.system))
     messages.append(Message("user", args.prompt))
     try:
-        stream = create_backend(name, settings).chat(messages, params)
+        stream = create_for_terminal(name, settings).chat(messages, params)
         for delta in stream:
             sys.stdout.write(delta)
             sys.stdout.flush()

@@ -7,13 +7,14 @@ serialises generation because a llama.cpp context cannot serve two streams at on
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import BackendError, NotConfigured, Unsupported
 from .model_catalog import CATALOG, CatalogModel
-from .model_files import Progress, is_installed, verified_file
+from .model_files import Progress, is_installed, needs_work, verified_file
 from .settings import LocalSettings
 from .streaming import ChatStream, StreamPolicy
 from .types import Capabilities, ChatParams, Health, Message
@@ -52,6 +53,25 @@ def model_file(settings: LocalSettings, progress: Progress | None = None) -> Pat
             f"FLOE_LOCAL_MODEL is neither a model name ({', '.join(CATALOG)}) nor an existing file: {path}"
         )
     return path
+
+
+def prepare_for_terminal(settings: LocalSettings) -> None:
+    """For the CLIs: assemble or verify a catalog model first, with a progress line on stderr."""
+    model = chosen_model(settings)
+    if model is None or not needs_work(model, settings.data_dir):
+        return
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // total // 5 * 5  # a line per 5% also reads well in a log
+        if percent != shown[0]:
+            shown[0] = percent
+            print(
+                f"\rPreparing {model.label} (first use only): {percent}%", end="", file=sys.stderr, flush=True
+            )
+
+    verified_file(model, settings.data_dir, progress)
+    print(file=sys.stderr)
 
 
 def is_capable(settings: LocalSettings) -> bool:

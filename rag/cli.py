@@ -105,11 +105,21 @@ def _run(args) -> int:
             )
         return 0
 
+    from backends import default_backend_name, load_settings
+    from backends.local import prepare_for_terminal
+
     from .answer import answer_question
 
+    settings = load_settings()
+    if (args.backend or default_backend_name(settings)) == "local":
+        try:
+            prepare_for_terminal(settings.local)
+        except BackendError:
+            pass  # answer_question falls back to an extractive answer and says why
     with Store(args.store, read_only=True) as store:
         answer = answer_question(
-            store, embedder_for(args.embedder), args.question, backend_name=args.backend, k=args.k
-        )
+            store, embedder_for(args.embedder), args.question, backend_name=args.backend, k=args.k,
+            settings=settings,
+        )  # fmt: skip
     _print(answer.as_dict())
     return 0

@@ -14,12 +14,13 @@ EXIT_OK, EXIT_FAILED = 0, 5
 
 
 def ask_command(args) -> int:
-    from backends import BackendError, create_backend, load_settings
+    from backends import BackendError, load_settings
+    from backends.cli import create_for_terminal
 
     source = open_source(args.db)
     semantic = sample_semantic_model() if args.db == SAMPLE else None
     try:
-        backend = create_backend(args.backend, load_settings())
+        backend = create_for_terminal(args.backend, load_settings())
     except BackendError as err:
         print(f"Backend error: {err.user_message}", file=sys.stderr)
         return EXIT_FAILED

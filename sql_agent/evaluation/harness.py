@@ -29,10 +29,11 @@ def eval_command(args) -> int:
         return 0
     generate_for = None
     if not args.oracle_faults:
-        from backends import BackendError, create_backend, load_settings
+        from backends import BackendError, load_settings
+        from backends.cli import create_for_terminal
 
         try:
-            backend = create_backend(args.backend, load_settings())
+            backend = create_for_terminal(args.backend, load_settings())
         except BackendError as err:
             print(f"Backend error: {err.user_message}", file=sys.stderr)
             return 5
