@@ -99,6 +99,9 @@ def _load(path: str, n_ctx: int, threads: int | None):
                     model_path=path,
                     n_ctx=n_ctx,
                     n_threads=threads or max(1, (os.cpu_count() or 2)),
+                    # llama.cpp repacks most CPU weights into its own buffers; with mmap the file's
+                    # pages stay mapped as well (1.5B model: 1.86 GB RSS with mmap, 1.28 GB without).
+                    use_mmap=False,
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:
