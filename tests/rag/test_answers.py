@@ -105,3 +105,15 @@ def test_chat_context_fits_the_budget_and_says_when_nothing_is_relevant(store_pa
         store_path, "Who won the 1998 football world cup?", 5000, embedder=embedder
     )
     assert no_citations == [] and "do not cover" in none
+
+
+@pytest.mark.slow
+def test_the_default_model_writes_the_answer_and_cites_its_passage(store, embedder, qwen_settings):
+    answer = answer_question(
+        store, embedder, "How many paid holiday days per year do full-time staff get?",
+        backend_name="local", settings=qwen_settings, k=3,
+    )  # fmt: skip
+    assert answer.mode == "generated", answer.note
+    assert "27" in answer.text
+    cited = [c for c in answer.citations if c.cited]
+    assert cited and cited[0].file == "handbook.md" and "27 days" in cited[0].text
