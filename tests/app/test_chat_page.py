@@ -132,3 +132,20 @@ def test_a_long_conversation_is_fitted_to_the_window_and_the_user_is_told(data_d
     assert "older message(s) were left out" in captions(at)
     assert transcript(at)[-1][1].strip(), "it still answers"
     assert len(transcript(at)) == 26, "the whole history is still shown"
+
+
+def test_the_sidebar_offers_the_installed_models_and_describes_the_one_in_use(
+    data_dir, qwen_settings, monkeypatch
+):
+    monkeypatch.delenv("FLOE_LOCAL_MODEL")  # nothing configured: the default model
+    monkeypatch.setenv("FLOE_DATA_DIR", qwen_settings.local.data_dir)  # its file is assembled there
+    at = fresh_app()
+    picker = at.sidebar.selectbox(key=state.MODEL)
+    assert picker.value == "qwen2.5-coder-1.5b" and "smollm2-135m" in picker.options
+    sidebar_captions = " | ".join(c.value for c in at.sidebar.caption)
+    assert "Qwen2.5 Coder 1.5B Instruct GGUF · 1.12 GB · SQL" in sidebar_captions
+    picker.set_value("smollm2-135m").run()
+    assert not at.exception, at.exception
+    assert "0.10 GB" in " | ".join(c.value for c in at.sidebar.caption)
+    send(at, "Say hello.")
+    assert "local · smollm2-135m" in captions(at)
