@@ -1,7 +1,8 @@
 """Embedded provider: llama.cpp running a GGUF in this process, a catalog model or any file by path.
 
-The model is loaded once per process and shared by every browser session; a per-model lock
-serialises generation because a llama.cpp context cannot serve two streams at once.
+The model is loaded once per process and shared by every browser session; a per-model line
+serves generations one at a time, first come first served, because a llama.cpp context cannot
+serve two streams at once. Waiting requests are told their place (QueueStatus events).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import BackendError, NotConfigured, Unsupported
+from .generation_line import GenerationLine
 from .model_catalog import CATALOG, CatalogModel
 from .model_files import Progress, is_installed, needs_work, verified_file
 from .settings import LocalSettings
 from .streaming import ChatStream, StreamPolicy
-from .types import Capabilities, ChatParams, Health, Message
+from .types import Capabilities, ChatParams, Health, Message, QueueStatus
 
-_models: dict[tuple[str, int], tuple[object, threading.Lock]] = {}
+_models: dict[tuple[str, int], tuple[object, GenerationLine]] = {}
 _models_lock = threading.Lock()
 
 
@@ -84,7 +86,7 @@ def is_capable(settings: LocalSettings) -> bool:
 
 
 def _load(path: str, n_ctx: int, threads: int | None):
-    """The process-wide model for (path, n_ctx), with its generation lock."""
+    """The process-wide model for (path, n_ctx), with its generation line."""
     key = (path, n_ctx)
     with _models_lock:
         if key not in _models:
@@ -106,7 +108,7 @@ def _load(path: str, n_ctx: int, threads: int | None):
                 )
             except (ValueError, RuntimeError) as exc:
                 raise NotConfigured(f"Could not load the model file {Path(path).name}: {exc}") from None
-            _models[key] = (llm, threading.Lock())
+            _models[key] = (llm, GenerationLine())
         return _models[key]
 
 
@@ -119,7 +121,7 @@ class LocalBackend:
         self.catalog_model = chosen_model(settings)
         self.model_path = str(model_file(settings))
         self.model_name = self.catalog_model.name if self.catalog_model else Path(self.model_path).stem
-        self._llm, self._lock = _load(self.model_path, settings.context_window, settings.threads)
+        self._llm, self._line = _load(self.model_path, settings.context_window, settings.threads)
         self._formatter = self._chat_formatter()
 
     def description(self) -> str:
@@ -173,8 +175,13 @@ class LocalBackend:
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         payload = [m.as_dict() for m in messages]
 
-        def events(cancel: threading.Event) -> Iterator[str]:
-            with self._lock:  # one generation at a time per model; others queue here
+        def events(cancel: threading.Event) -> Iterator[str | QueueStatus]:
+            ticket = self._line.join()
+            try:
+                for ahead in self._line.wait_turn(ticket, cancel):
+                    yield QueueStatus(ahead)
+                if cancel.is_set():  # stopped while waiting: never start generating
+                    return
                 chunks = self._llm.create_chat_completion(
                     messages=payload,
                     stream=True,
@@ -190,7 +197,9 @@ class LocalBackend:
                         if delta:
                             yield delta
                 finally:
-                    chunks.close()  # ends llama.cpp's generation loop and frees the lock promptly
+                    chunks.close()  # ends llama.cpp's generation loop, so the next in line starts promptly
+            finally:
+                self._line.leave(ticket)
 
         return ChatStream(
             events,

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import httpx
 
 from .errors import BackendError, BackendTimeout, BadResponse
-from .types import Message, ProviderUsage, Usage
+from .types import Message, ProviderUsage, QueueStatus, Usage
 
-# What a provider's iterator yields: text deltas and, optionally, usage it reports.
-ProviderEvent = str | ProviderUsage
+# What a provider's iterator yields: text deltas and, optionally, usage it reports and its place in a queue.
+ProviderEvent = str | ProviderUsage | QueueStatus
 OpenEvents = Callable[[threading.Event], Iterator[ProviderEvent]]
 
 
@@ -58,6 +58,8 @@ class ChatStream:
     """Iterate for text deltas. Afterwards `usage`, `text` and `stopped` describe what happened.
 
     `cancel()` (from any thread) ends the stream at the next delta; the text so far is kept.
+    `on_queue(ahead)` is called on the consumer's thread while the request waits for its turn (each
+    call restarts the first-token clock), and `on_queue(None)` when the first text arrives.
     """
 
     def __init__(
@@ -81,6 +83,8 @@ class ChatStream:
         self.text = ""
         self.stopped = False
         self.usage = Usage(model=model)
+        self.on_queue: Callable[[int | None], None] | None = None
+        self.queued = False
 
     # -- consumer side ---------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -112,8 +116,15 @@ class ChatStream:
                     raise item
                 if item == "":
                     continue  # heartbeat from a retry wait: resets nothing, keeps waiting
+                if isinstance(item, QueueStatus):
+                    self.queued = True
+                    if self.on_queue:
+                        self.on_queue(item.ahead)
+                    continue
                 if self.usage.first_token_s is None:
                     self.usage.first_token_s = time.perf_counter() - t0
+                    if self.queued and self.on_queue:
+                        self.on_queue(None)
                 self.text += item
                 yield item
                 if self._cancel.is_set():
@@ -153,6 +164,8 @@ class ChatStream:
                         break
                     if isinstance(event, ProviderUsage):
                         self._provider_usage = _merge(self._provider_usage, event)
+                    elif isinstance(event, QueueStatus):
+                        self._queue.put(event)
                     elif event:
                         sent_text = True
                         self._queue.put(event)

@@ -53,6 +53,13 @@ class ProviderUsage:
 
 
 @dataclass(frozen=True)
+class QueueStatus:
+    """A provider's event while the request waits for a model that runs one generation at a time."""
+
+    ahead: int  # requests that go first
+
+
+@dataclass(frozen=True)
 class Capabilities:
     context_window: int
     streaming: bool

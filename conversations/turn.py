@@ -49,11 +49,13 @@ class ChatTurn:
         params: ChatParams,
         system_prompt: str | None = None,
         extra_meta: dict | None = None,  # kept with the answer, e.g. the citations it may refer to
+        on_queue=None,  # called with the requests ahead while the model serves others; None once started
     ):
         self.store, self.owner, self.cid = store, owner, conversation_id
         self.backend, self.backend_name, self.params = backend, backend_name, params
         self.system_prompt = system_prompt
         self.extra_meta = extra_meta or {}
+        self.on_queue = on_queue
         self.status = "streaming"
         self.error: BackendError | None = None
         self.text = ""
@@ -81,6 +83,7 @@ class ChatTurn:
         last_save = time.monotonic()
         try:
             stream = self.backend.chat(fitted.messages, self.params)
+            stream.on_queue = self.on_queue
             deltas = iter(stream)
             for delta in deltas:
                 self.text += delta

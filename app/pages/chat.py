@@ -10,7 +10,7 @@ from app.ui.backend_session import (
     current_model,
     current_settings,
 )
-from app.ui.chat_view import render_message
+from app.ui.chat_view import render_message, show_queue_place
 from app.ui.conversation_sidebar import active_conversation, conversation_store
 from app.ui.documents_context import with_documents
 from app.ui.owner import conversation_owner
@@ -67,7 +67,11 @@ if answering:
                     system_prompt, question, backend, owner, params.max_tokens
                 )
             meta = {"citations": citations} if citations else None
-            turn = ChatTurn(store, owner, cid, backend, backend_name, params, system_prompt, meta)
+            place = st.empty()
+            turn = ChatTurn(
+                store, owner, cid, backend, backend_name, params, system_prompt, meta,
+                on_queue=lambda ahead: show_queue_place(place, ahead),
+            )  # fmt: skip
             if notice := turn.prepare().notice:
                 st.caption(f":material/info: {notice}")
             deltas = turn.stream()

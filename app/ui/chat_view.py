@@ -64,3 +64,14 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
                     on_change=_save_feedback,
                     args=(store, owner, m.id),
                 )
+
+
+def show_queue_place(slot, ahead: int | None) -> None:
+    """While the embedded model serves other visitors: where this answer stands in line."""
+    if ahead is None:
+        slot.empty()
+    else:
+        slot.caption(
+            f":material/hourglass_top: Queued: the model answers one request at a time and "
+            f"{ahead} {'is' if ahead == 1 else 'are'} ahead of yours. Stop leaves the queue."
+        )
