@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from pathlib import Path
 from .query_worker import IDLE_EXIT_S
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+# The worker gets no API keys or passwords from the app's environment: only what Python needs.
+WORKER_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
 
 class WorkerTimeout(Exception):
@@ -38,6 +41,7 @@ class Worker:
     process: subprocess.Popen
     conn: Connection
     started: float = field(default_factory=time.monotonic)
+    killed: bool = False  # by the pool, not by the kernel
 
     @property
     def pid(self) -> int:
@@ -50,20 +54,23 @@ class Worker:
             raise WorkerFailed(self._death_note()) from None
 
     def receive(self, deadline: float) -> tuple:
-        if not self.conn.poll(max(0.0, deadline - time.monotonic())):
-            raise WorkerTimeout
         try:
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise WorkerTimeout
             return self.conn.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # OSError: closed by kill() in another thread
             raise WorkerFailed(self._death_note()) from None
 
     def kill(self) -> None:
+        self.killed = True
         self.process.kill()
         self.process.wait()
         self.conn.close()
 
     def _death_note(self) -> str:
         code = self.process.wait()
+        if self.killed:
+            return "The query was stopped: its data source was closed."
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
         return f"The query's worker process stopped ({how}); it probably ran out of memory."
 
@@ -79,6 +86,8 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_workers)
         self._closed = False
+        # A pool dropped without close() (e.g. evicted from Streamlit's cache) still stops its workers.
+        weakref.finalize(self, _kill_all, self._idle, self._busy)
         self._idle.append(self._start())  # a file DuckDB cannot open fails here, not at the first query
 
     @property
@@ -106,8 +115,8 @@ class WorkerPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers, self._idle = self._idle, []
-            workers += list(self._busy)  # leased ones are killed too: close means stop
+            workers = [*self._idle, *self._busy]  # leased ones are killed too: close means stop
+            self._idle.clear()
             self._busy.clear()
         for worker in workers:
             worker.kill()
@@ -119,7 +128,7 @@ class WorkerPool:
             # A worker idle for long may be exiting on its own (query_worker.IDLE_EXIT_S): replace it.
             fresh = [w for w in self._idle if time.monotonic() - w.started < IDLE_EXIT_S / 2]
             stale = [w for w in self._idle if w not in fresh]
-            self._idle = fresh
+            self._idle[:] = fresh
             worker = self._idle.pop() if self._idle else None
         for old in stale:
             old.kill()
@@ -162,17 +171,13 @@ class WorkerPool:
 
     def _start(self) -> Worker:
         parent, child = socket.socketpair()
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])),
-        }
         with child:
             process = subprocess.Popen(
                 [sys.executable, "-m", "sql_agent.query_worker", str(child.fileno())],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                env=env,
+                env=_worker_environment(),
             )
         worker = Worker(process, Connection(parent.detach()))
         try:
@@ -185,3 +190,14 @@ class WorkerPool:
             worker.kill()
             raise WorkerFailed(reply[1])
         return worker
+
+
+def _worker_environment() -> dict[str, str]:
+    env = {key: os.environ[key] for key in WORKER_ENV_KEYS if key in os.environ}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
+    return env
+
+
+def _kill_all(idle: list[Worker], busy: set[Worker]) -> None:
+    for worker in [*idle, *busy]:
+        worker.process.kill()

@@ -2,6 +2,7 @@
 stops slow queries, and caps the rows it returns."""
 
 import os
+import threading
 import time
 
 import duckdb
@@ -175,3 +176,24 @@ def test_closing_stops_every_worker(scratch_db):
     workers = sandbox.worker_pids
     sandbox.close()
     assert workers and not any(_is_running(pid) for pid in workers)
+
+
+def test_other_queries_are_answered_while_one_runs_and_close_stops_it(scratch_db):
+    sandbox = DuckDBSandbox(scratch_db, SandboxLimits(timeout_s=120))
+    outcome = []
+
+    def endless():
+        try:
+            sandbox.run("SELECT count(*) FROM range(1000000000000)")  # hours of work
+        except (DatabaseError, QueryTimeout) as err:
+            outcome.append(err)
+
+    heavy = threading.Thread(target=endless)
+    heavy.start()
+    try:
+        assert sandbox.run("SELECT count(*) FROM accounts").rows == [(100,)]
+        assert heavy.is_alive(), "the endless query ended on its own"
+    finally:
+        sandbox.close()
+        heavy.join()
+    assert isinstance(outcome[0], DatabaseError) and "data source was closed" in str(outcome[0])
