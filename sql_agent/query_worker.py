@@ -10,6 +10,7 @@ batch_rows, max_result_bytes) -> ("page", columns, types, rows) and ("done", mor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import resource
@@ -32,7 +33,8 @@ def _serve(conn: Connection) -> None:
     _, path, config, address_space_bytes, watchdog_s = conn.recv()
     if address_space_bytes:
         # Bounds what DuckDB's memory_limit does not see: huge lists and strings, and the Python rows.
-        resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
+        with contextlib.suppress(ValueError, OSError):  # macOS does not enforce it; Linux does
+            resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
     import duckdb
 
     try:

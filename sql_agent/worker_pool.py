@@ -40,7 +40,7 @@ class WorkerFailed(Exception):
 class Worker:
     process: subprocess.Popen
     conn: Connection
-    started: float = field(default_factory=time.monotonic)
+    idle_since: float = field(default_factory=time.monotonic)
     killed: bool = False  # by the pool, not by the kernel
 
     @property
@@ -126,7 +126,7 @@ class WorkerPool:
             if self._closed:
                 raise WorkerFailed("The data source was closed.")
             # A worker idle for long may be exiting on its own (query_worker.IDLE_EXIT_S): replace it.
-            fresh = [w for w in self._idle if time.monotonic() - w.started < IDLE_EXIT_S / 2]
+            fresh = [w for w in self._idle if time.monotonic() - w.idle_since < IDLE_EXIT_S / 2]
             stale = [w for w in self._idle if w not in fresh]
             self._idle[:] = fresh
             worker = self._idle.pop() if self._idle else None
@@ -143,6 +143,7 @@ class WorkerPool:
             self._busy.discard(worker)
             keep = not self._closed and len(self._idle) < self._warm
             if keep:
+                worker.idle_since = time.monotonic()
                 self._idle.append(worker)
         if not keep:
             worker.kill()
