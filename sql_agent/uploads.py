@@ -43,13 +43,13 @@ def table_name_for(filename: str) -> str:
 
 def load_uploads(files: list[tuple[str, bytes]], max_bytes: int = MAX_FILE_BYTES) -> Path:
     """One table per file; the database is named by the files' content, so a re-upload reuses it."""
+    digest = hashlib.sha256(b"".join(name.encode() + data for name, data in files)).hexdigest()[:16]
+    target = data_dir() / "uploads" / f"{digest}.duckdb"
+    if target.exists() and all(len(data) <= max_bytes for _, data in files):
+        return target  # checked and loaded before: every page rerun comes here
     problems = [f"{name}: {why}" for name, data in files if (why := _problem(name, data, max_bytes))]
     if problems:
         raise UploadError("\n\n".join(problems))
-    digest = hashlib.sha256(b"".join(name.encode() + data for name, data in files)).hexdigest()[:16]
-    target = data_dir() / "uploads" / f"{digest}.duckdb"
-    if target.exists():
-        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)

@@ -2,15 +2,19 @@
 are refused with a message that names them and says why, and leave nothing behind."""
 
 import io
+import re
 import zipfile
 
 import duckdb
 import pytest
 
+from rag.loaders import MAX_FILE_BYTES as rag_max_file_bytes
 from sql_agent.sample_db import data_dir
 from sql_agent.sources import DuckDBSource
-from sql_agent.uploads import UploadError, load_uploads
+from sql_agent.uploads import MAX_FILE_BYTES, UploadError, load_uploads
 from sql_agent.validate import check_sql
+
+from .conftest import REPO_ROOT
 
 GOOD_CSV = ("Monthly Sales.csv", b"month,amount\n2024-01,10\n2024-02,20\n")
 
@@ -95,3 +99,9 @@ def test_a_file_over_the_limit_is_refused_before_loading(sample_db_path):
     big = b"a,b\n" + b"1,2\n" * 300_000  # 1.1 MB
     with pytest.raises(UploadError, match=r"big.csv: the file is 1.1 MB; the limit is 1 MB\."):
         load_uploads([("big.csv", big)], max_bytes=2**20)
+
+
+def test_the_command_line_defaults_are_the_apps_upload_limit():
+    config = (REPO_ROOT / ".streamlit" / "config.toml").read_text()
+    app_limit_mb = int(re.search(r"^maxUploadSize = (\d+)$", config, re.M).group(1))
+    assert MAX_FILE_BYTES == rag_max_file_bytes == app_limit_mb * 2**20
