@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from .introspect import introspect_connection
 from .results import QueryResult
 from .sample_db import ensure_sample_db
 from .sandbox import DuckDBSandbox, SandboxLimits
@@ -38,8 +37,7 @@ class DuckDBSource:
     @property
     def schema(self) -> Schema:
         if self._schema is None:
-            # Through the sandbox's own connection: DuckDB refuses a second one with other settings.
-            self._schema = introspect_connection(self.sandbox.connection.cursor())
+            self._schema = self.sandbox.schema()
         return self._schema
 
     def run(self, sql: str, max_rows: int | None = None) -> QueryResult:

@@ -91,6 +91,17 @@ def llama_server(gguf_path, tmp_path_factory):
 
 
 @pytest.fixture()
+def upload_limit_1mb():
+    """Streamlit's server.maxUploadSize, the app's one upload limit, set to 1 MB for one test."""
+    from streamlit import config
+
+    before = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", 1)
+    yield 2**20
+    config.set_option("server.maxUploadSize", before)
+
+
+@pytest.fixture()
 def data_dir(tmp_path, monkeypatch) -> Path:
     """An empty Floe data folder (conversations, sample databases, document stores) for one test."""
     monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path))

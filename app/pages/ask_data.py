@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
-from app.ui.config import snowflake_connection_secrets
+from app.ui.config import snowflake_connection_secrets, upload_limit_bytes
 from backends import BackendError, ChatParams
 from sql_agent.agent import SqlAgent, backend_generator
 from sql_agent.sample_db import ensure_sample_db
@@ -51,11 +51,10 @@ def pick_source():
         files = st.sidebar.file_uploader(
             "CSV or Parquet files", type=["csv", "tsv", "parquet"], accept_multiple_files=True
         )
-        return (
-            (duckdb_source(str(load_uploads([(f.name, f.getvalue()) for f in files]))), None)
-            if files
-            else (None, None)
-        )
+        if not files:
+            return None, None
+        path = load_uploads([(f.name, f.getvalue()) for f in files], max_bytes=upload_limit_bytes())
+        return duckdb_source(str(path)), None
     return snowflake_source(), None
 
 

@@ -6,14 +6,14 @@ import streamlit as st
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_settings
 from app.ui.citations import render_citations, where
-from app.ui.config import data_dir
+from app.ui.config import data_dir, upload_limit_bytes
 from app.ui.owner import conversation_owner
 from backends import BackendError
 from backends.local_embeddings import get_embedder
 from rag.answer import Answer, answer_question, is_tiny_default
 from rag.errors import RagError
 from rag.ingest import ingest_files
-from rag.loaders import MAX_FILE_BYTES, SUPPORTED
+from rag.loaders import SUPPORTED
 from rag.memory_index import MemoryIndex
 from rag.paths import store_path
 from rag.retrieval import DEFAULT_MODE, MODES
@@ -53,7 +53,7 @@ with st.form("upload", clear_on_submit=False, border=False):
         type=sorted(ext.lstrip(".") for ext in SUPPORTED),
         accept_multiple_files=True,
         key=f"uploader-{round_}",
-        help=f"Text, Markdown, PDF (with a text layer) or HTML, up to {MAX_FILE_BYTES // 2**20} MB each.",
+        help="Text, Markdown, PDF (with a text layer) or HTML.",  # the uploader itself shows the size limit
     )
     submitted = st.form_submit_button("Add to the index", icon=":material/upload:")
 if submitted and not uploads:
@@ -71,7 +71,14 @@ if submitted and uploads:
     with Store(path) as store:
         files = [(upload.name, upload.getvalue()) for upload in uploads]
         # Small embedding groups: progress moves after every few files, batching still pays off.
-        report = ingest_files(store, embedder(), files, on_progress=show_progress, group_chunks=32)
+        report = ingest_files(
+            store,
+            embedder(),
+            files,
+            max_bytes=upload_limit_bytes(),
+            on_progress=show_progress,
+            group_chunks=32,
+        )
     st.session_state[state.DOCS_INGEST_REPORT] = [r.as_dict() for r in report]
     st.session_state[state.DOCS_UPLOAD_ROUND] = round_ + 1
     st.rerun()

@@ -54,3 +54,9 @@ def floe_config() -> dict[str, object]:
 
 def data_dir() -> str:
     return str(floe_config().get("FLOE_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".floe"))
+
+
+def upload_limit_bytes() -> int:
+    """The one upload limit, Streamlit's `server.maxUploadSize` (MB): the uploaders refuse larger files
+    in the browser and show it ("Limit N MB per file"); rag and sql_agent refuse them again."""
+    return int(st.get_option("server.maxUploadSize")) * 2**20

@@ -85,3 +85,10 @@ def test_documents_survive_a_new_session_and_can_be_deleted(page):
     assert again.subheader[0].value == "Your documents (1)"
     ask(again, "When should roses be pruned?")
     assert not any("garden.md" in label for label in expander_labels(again))
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_the_limit(data_dir, upload_limit_1mb):
+    at = upload(documents_page(), ("big.md", b"# Big\n\n" + b"word " * 250_000))  # 1.2 MB
+    assert len(at.error) == 1
+    assert "big.md" in at.error[0].value and "the limit is 1 MB" in at.error[0].value
+    assert at.subheader[0].value == "Your documents (0)"

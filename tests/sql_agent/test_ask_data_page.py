@@ -61,3 +61,26 @@ def test_snowflake_without_any_configuration_says_what_to_set(app, monkeypatch):
     app.sidebar.radio[0].set_value("Snowflake").run()
     assert not app.exception, app.exception
     assert any("Snowflake is not configured" in e.value for e in app.error)
+
+
+def _upload(at, *files: tuple[str, bytes]):
+    at.sidebar.radio[0].set_value("Upload CSV/Parquet").run()
+    at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_uploaded_csv_becomes_the_source(app):
+    _upload(app, ("monthly sales.csv", b"month,amount\n2024-01,10\n2024-02,20\n"))
+    assert not app.error
+    assert any("Schema: 1 tables" in e.label for e in app.expander)
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_the_limit(app, upload_limit_1mb):
+    _upload(app, ("big.csv", b"a,b\n" + b"1,2\n" * 300_000))  # 1.1 MB
+    assert "big.csv: the file is 1.1 MB; the limit is 1 MB" in app.error[0].value
+
+
+def test_a_zip_renamed_csv_is_refused_with_what_it_is(app):
+    _upload(app, ("sales.csv", b"PK\x03\x04" + bytes(200)))
+    assert "sales.csv: this is a ZIP archive, not CSV text" in app.error[0].value
