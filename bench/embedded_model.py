@@ -13,6 +13,7 @@ Target (issue 7): RSS <= 1.8 GB with the 1.5B model after those three.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -20,19 +21,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "rag")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "rag"), str(ROOT / "bench")]
+
+from memory import describe  # noqa: E402
 
 from backends import ChatParams, Message, create_backend, load_settings  # noqa: E402
 from backends.local import model_file  # noqa: E402
 
 
 def memory() -> str:
-    fields = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024 / 1024
-    return "  ".join(f"{k} {v:.2f} GB" for k, v in fields.items())
+    return describe(os.getpid())
 
 
 def main() -> int:

@@ -23,26 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from memory import tree_rss_gb  # noqa: E402
 
 from tests.conftest import background_server, free_port  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DONE = r"tok/s|out tokens"
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (the query workers), in MB."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total / 1024
 
 
 async def chat(page, url: str, n: int) -> tuple[float, float]:
@@ -169,14 +157,16 @@ def main() -> int:
         "false",
     ]
     with background_server(cmd, url + "/_stcore/health", data / "streamlit.log", cwd=ROOT, env=env) as server:
-        print(f"model {args.model}; server pid {server.pid}; RSS at start {tree_rss_mb(server.pid):.0f} MB")
+        print(
+            f"model {args.model}; server pid {server.pid}; RSS at start {tree_rss_gb(server.pid) * 1024:.0f} MB"
+        )
         for n in args.visitors:
             samples: list[float] = []
             stop = threading.Event()
 
             def sample(samples=samples, stop=stop):
                 while not stop.wait(0.5):
-                    samples.append(tree_rss_mb(server.pid))
+                    samples.append(tree_rss_gb(server.pid) * 1024)
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
