@@ -9,10 +9,12 @@ import signal
 import sqlite3
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from rag.store import Store
 from tests.app.test_browser_chat import open_chat, send
 from tests.conftest import ROOT, background_server, free_port
 
@@ -77,3 +79,52 @@ def test_a_server_killed_mid_answer_keeps_a_sound_store_and_the_partial_answer(p
         expect(page.get_by_text("Stopped: the partial answer is kept.")).to_be_visible()
         first_word = re.search(r"[A-Za-z]{3,}", kept).group(0)
         expect(messages.nth(1)).to_contain_text(first_word)
+
+
+def markdown_files(count: int, sections: int = 10) -> list[dict]:
+    """Upload buffers whose every section is one chunk with words found nowhere else."""
+    files = []
+    for i in range(count):
+        body = [f"# Upload {i}"] + [
+            f"## Section {j}\n\nThe keeper upload{i}x{j} lights {i * 100 + j} lanterns on pier {j}."
+            for j in range(sections)
+        ]
+        buffer = "\n\n".join(body).encode()
+        files.append({"name": f"upload-{i:02d}.md", "mimeType": "text/markdown", "buffer": buffer})
+    return files
+
+
+def test_a_server_killed_mid_upload_lists_only_whole_documents_and_still_searches(page, tmp_path):
+    files = markdown_files(24)  # 240 chunks: the page commits about 32 at a time
+    url, server = serve(tmp_path, "before-kill.log")
+    with server as proc:
+        page.goto(url + "/documents")
+        expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible(timeout=90_000)
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
+        expect(page.get_by_text("upload-23.md")).to_be_visible()  # the last upload reached the server
+        page.get_by_role("button", name="Add to the index").click()
+        expect(page.get_by_text(re.compile(r"[1-9]\d* of 24 done"))).to_be_visible(timeout=120_000)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    store_file = tmp_path / "documents" / "local.duckdb"
+    with Store(store_file) as store:
+        listed = [d.file for d in store.documents()]
+        for doc in store.documents():
+            (chunks,) = store.con.execute(
+                "SELECT count(embedding) FROM chunks WHERE doc_id = (SELECT doc_id FROM documents WHERE file = ?)",
+                [doc.file],
+            ).fetchone()
+            assert chunks == doc.chunks == 10, doc.file
+    assert 0 < len(listed) < 24, "killed after a first commit, before the last"
+
+    url, server = serve(tmp_path, "after-restart.log")
+    with server:
+        page.goto(url + "/documents")
+        expect(page.get_by_role("heading", name=f"Your documents ({len(listed)})")).to_be_visible(
+            timeout=90_000
+        )
+        number = int(Path(listed[0]).stem.split("-")[1])
+        page.get_by_label("Question").fill(f"How many lanterns does keeper upload{number}x3 light?")
+        page.get_by_role("button", name="Ask").click()
+        expect(page.get_by_text(f"The keeper upload{number}x3 lights").first).to_be_visible(timeout=120_000)
