@@ -136,6 +136,8 @@ class UsageLedger:
         allowed = max_tokens
         if limits.max_tokens_per_answer is not None:
             allowed = min(allowed, limits.max_tokens_per_answer)
+        if allowed < 1:
+            raise LimitReached("This demo is not answering questions at the moment.")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")  # check and reserve atomically, across processes too
             try:

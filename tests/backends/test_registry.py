@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backends import default_backend_name, is_configured, is_installed, load_settings
+from backends.cli import main
 
 CORTEX_SQL = {"SNOWFLAKE_ACCOUNT": "xy12345", "SNOWFLAKE_USER": "me", "SNOWFLAKE_PASSWORD": "pw"}
 
@@ -32,3 +33,20 @@ def test_a_model_file_is_not_enough_without_llama_cpp(hosted_runtime, tmp_path):
 def test_floe_backend_naming_a_backend_that_cannot_run_falls_back_to_one_that_can(hosted_runtime):
     settings = load_settings({"FLOE_BACKEND": "local", "REPLICATE_API_TOKEN": "r8_token"})
     assert default_backend_name(settings) == "replicate"
+
+
+def test_the_cli_says_what_each_backend_needs_on_a_hosted_install(hosted_runtime, monkeypatch, capsys):
+    for key in (
+        "FLOE_BACKEND",
+        "FLOE_OPENAI_BASE_URL",
+        "OPENAI_BASE_URL",
+        "REPLICATE_API_TOKEN",
+        "SNOWFLAKE_ACCOUNT",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out
+    assert "  local              not installed   Embedded (llama.cpp); to use it: pip install" in listing
+    assert "to use it: REPLICATE_API_TOKEN" in listing and "*" not in listing.split("(* =")[0]
+    assert main(["chat", "Hello"]) == 1
+    assert "no backend is set up" in capsys.readouterr().err

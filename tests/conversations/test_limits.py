@@ -50,6 +50,11 @@ def test_tokens_per_day_caps_the_answer_to_what_is_left_then_refuses(ledger):
     assert ledger.admit("visitor:a", limits, 10, 100, now=T0 + 86401)[1] == 100
 
 
+def test_a_per_answer_cap_of_zero_refuses_instead_of_asking_for_an_empty_answer(ledger):
+    with pytest.raises(LimitReached, match="not answering questions"):
+        ledger.admit("visitor:a", UsageLimits(max_tokens_per_answer=0), 10, 100, now=T0)
+
+
 def test_an_unsettled_call_keeps_its_worst_case_reservation(ledger):
     limits = UsageLimits(tokens_per_day=300)
     ledger.admit("visitor:a", limits, 20, 100, now=T0)  # never settled: the process died mid-answer
