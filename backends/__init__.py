@@ -10,7 +10,7 @@ from .errors import (
     Unavailable,
     Unsupported,
 )
-from .registry import PROVIDERS, create_backend, default_backend_name, is_configured
+from .registry import PROVIDERS, create_backend, default_backend_name, is_configured, is_installed
 from .settings import BackendSettings, load_settings
 from .streaming import ChatStream, StreamPolicy, estimate_tokens
 from .types import Backend, Capabilities, ChatParams, Health, Message, Usage
@@ -38,5 +38,6 @@ __all__ = [
     "default_backend_name",
     "estimate_tokens",
     "is_configured",
+    "is_installed",
     "load_settings",
 ]

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from .errors import BackendError
-from .registry import PROVIDERS, create_backend, default_backend_name, is_configured
+from .registry import PROVIDERS, create_backend, default_backend_name, is_configured, is_installed
 from .settings import load_settings
 from .types import ChatParams, Message
 
@@ -26,7 +26,8 @@ def _list(args) -> int:
     for name, provider in PROVIDERS.items():
         mark = "*" if name == default else " "
         if not is_configured(name, settings):
-            print(f"{mark} {name:<18} not configured  {provider.label}")
+            state = "not installed" if not is_installed(name) else "not configured"
+            print(f"{mark} {name:<18} {state:<15} {provider.label}; to use it: {provider.setup}")
             continue
         try:
             health = create_for_terminal(name, settings).health()
@@ -41,6 +42,9 @@ def _list(args) -> int:
 def _chat(args) -> int:
     settings = load_settings()
     name = args.backend or default_backend_name(settings)
+    if name is None:
+        print("error: no backend is set up; see `python -m backends list`", file=sys.stderr)
+        return 1
     params = ChatParams(model=args.model, max_tokens=args.max_tokens, temperature=args.temperature)
     messages = []
     if args.system:

@@ -36,7 +36,11 @@ class LocalSettings:
 
     @property
     def configured(self) -> bool:
-        return True  # the embedded default needs no settings
+        """A model is named, or a catalog model's packages are installed (found, never imported)."""
+        from .model_catalog import CATALOG
+        from .model_files import is_installed
+
+        return bool(self.model) or any(is_installed(m) for m in CATALOG.values())
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class ChatStream:
         self._count_completion = count_completion or (lambda t: (estimate_tokens(t), False))
         self._provider_usage = ProviderUsage()
         self._started = False
+        self._finish_callbacks: list[Callable[[Usage], None]] = []
         self.attempts = 0
         self.text = ""
         self.stopped = False
@@ -91,6 +92,10 @@ class ChatStream:
         self.stopped = True
         self._cancel.set()
         self._queue.put(_DONE)  # wakes a consumer waiting on a stalled stream
+
+    def on_finish(self, callback: Callable[[Usage], None]) -> None:
+        """Call `callback(usage)` once the stream has ended: finished, stopped or failed."""
+        self._finish_callbacks.append(callback)
 
     def __iter__(self) -> Iterator[str]:
         if self._started:
@@ -132,6 +137,8 @@ class ChatStream:
         finally:
             self._cancel.set()  # stops the worker whether we finished, failed or were closed
             self._finish_usage(time.perf_counter() - t0)
+            for callback in self._finish_callbacks:
+                callback(self.usage)
 
     def _finish_usage(self, total_s: float) -> None:
         u = self.usage

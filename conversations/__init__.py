@@ -2,7 +2,19 @@
 
 from .context import fit_to_window
 from .export import to_json, to_markdown
+from .limits import LimitedBackend, LimitReached, UsageLedger, UsageLimits
 from .store import ConversationStore, StoredMessage
 from .turn import ChatTurn
 
-__all__ = ["ChatTurn", "ConversationStore", "StoredMessage", "fit_to_window", "to_json", "to_markdown"]
+__all__ = [
+    "ChatTurn",
+    "ConversationStore",
+    "LimitReached",
+    "LimitedBackend",
+    "StoredMessage",
+    "UsageLedger",
+    "UsageLimits",
+    "fit_to_window",
+    "to_json",
+    "to_markdown",
+]

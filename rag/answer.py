@@ -105,6 +105,8 @@ def answer_question(
         )
     settings = settings or load_settings()
     name = backend.name if backend is not None else (backend_name or default_backend_name(settings))
+    if name is None:
+        return _extractive(question, result, embedder, "No model backend is set up to write an answer.")
     if backend is None and is_tiny_default(name, settings):
         return _extractive(
             question, result, embedder, "The embedded model is too small to write a reliable answer."

@@ -66,8 +66,12 @@ def _run(args) -> int:
         from .embedders import embedder_for
         from .ingest import ingest_files
 
+        def progress(done: int, result) -> None:  # stderr, as each file is written; stdout keeps the order
+            print(f"{done}/{len(args.files)} {result.file}: {result.status}", file=sys.stderr, flush=True)
+
         with Store(args.store) as store:
-            results = ingest_files(store, embedder_for(args.embedder), [(f, None) for f in args.files])
+            files = [(f, None) for f in args.files]
+            results = ingest_files(store, embedder_for(args.embedder), files, on_progress=progress)
         for r in results:
             _print(r.as_dict())
         return 2 if any(r.status == "rejected" for r in results) else 0

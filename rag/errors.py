@@ -21,3 +21,7 @@ class EmbedderMismatch(RagError):
 
 class StoreError(RagError):
     """The store file cannot be opened or read."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's write lock for longer than we were willing to wait."""

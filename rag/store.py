@@ -8,6 +8,8 @@ model and dimension it was built with and refuses any other.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,11 +19,23 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .errors import EmbedderMismatch, StoreError
+from .errors import EmbedderMismatch, StoreBusy, StoreError
 from .types import Chunk, LoadedDocument
 
 BM25_K1 = 1.2
 BM25_B = 0.75
+LOCK_WAIT_S = 60.0  # how long to queue behind another process writing the same store file
+
+# Within one process DuckDB shares a file's database between connections, and two write
+# transactions touching the same table conflict ("write-write conflict"). Writers of one store
+# file in this process (e.g. two browser sessions uploading) therefore take turns on this lock.
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(path: Path) -> threading.Lock:
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(str(path.resolve()), threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -38,18 +52,37 @@ class DocumentInfo:
 class Store:
     """Open with `Store(path)` (creates the file) or `Store(path, read_only=True)`; close when done."""
 
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, lock_wait_s: float = LOCK_WAIT_S):
         self.path = Path(path)
         self._embedding_model: tuple[str, int] | None = None
         if read_only and not self.path.exists():
             raise StoreError(f"No document store at {self.path}; ingest some files first.")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = self._connect(read_only, lock_wait_s)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"Cannot open the document store {self.path}: {exc}") from None
+        self._writing = _writer_lock(self.path)
         if not read_only:
-            self._create_tables()
+            with self._writing:
+                self._create_tables()
+
+    def _connect(self, read_only: bool, lock_wait_s: float) -> duckdb.DuckDBPyConnection:
+        """DuckDB lets one process at a time open a file for writing: wait our turn, then say "busy"."""
+        deadline, pause = time.monotonic() + lock_wait_s, 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        "The document store is busy: another process is writing to it. "
+                        "Try again in a moment; nothing was changed."
+                    ) from None
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                pause = min(pause * 2, 1.0)
 
     def __enter__(self) -> Store:
         return self
@@ -168,6 +201,10 @@ class Store:
         for _, chunks, vectors in items:
             if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
                 raise ValueError("one vector of the index's dimension per chunk is required")
+        with self._writing:
+            self._write_documents(items, names, model_id, dim)
+
+    def _write_documents(self, items, names: list[str], model_id: str, dim: int) -> None:
         self.con.execute("BEGIN TRANSACTION")
         try:
             self._bind_embedder(model_id, dim)
@@ -240,15 +277,16 @@ class Store:
         self._add_term_stats(len(set(postings["chunk_id"])), sum(postings["tf"]))
 
     def delete_document(self, file: str) -> bool:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            found = self._delete([file])
-            if found:
-                self._bump_generation()
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
+        with self._writing:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                found = self._delete([file])
+                if found:
+                    self._bump_generation()
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
         return found
 
     def _delete(self, files: list[str]) -> bool:

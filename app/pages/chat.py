@@ -9,11 +9,13 @@ from app.ui.backend_session import (
     current_backend_name,
     current_model,
     current_settings,
+    usage_limits,
 )
 from app.ui.chat_view import render_message, show_queue_place
 from app.ui.conversation_sidebar import active_conversation, conversation_store
 from app.ui.documents_context import with_documents
 from app.ui.owner import conversation_owner
+from app.ui.setup_panel import setup_panel
 from backends import BackendError, ChatParams
 from conversations import ChatTurn
 from rag.errors import RagError
@@ -23,10 +25,17 @@ store = conversation_store()
 owner = conversation_owner()
 cid = active_conversation(store, owner)
 
+try:  # the cap is shown here and enforced by the backend wrapper (conversations/limits.py)
+    answer_cap = usage_limits().max_tokens_per_answer or 8192
+except BackendError:
+    answer_cap = 8192  # a malformed limit: the sidebar says so and every model call is refused
+
 with st.sidebar.expander("Generation settings"):
     temperature = st.slider("Temperature", 0.0, 2.0, 0.7, 0.05, key=state.TEMPERATURE)
     top_p = st.slider("Top p", 0.05, 1.0, 0.95, 0.05, key=state.TOP_P)
-    max_tokens = st.number_input("Max tokens", 16, 8192, 512, 16, key=state.MAX_TOKENS)
+    max_tokens = st.number_input(
+        "Max tokens", min(16, answer_cap), answer_cap, min(512, answer_cap), 16, key=state.MAX_TOKENS
+    )
     system_prompt = st.text_area(
         "System prompt", "You are Floe, a helpful assistant.", key=state.SYSTEM_PROMPT
     )
@@ -40,6 +49,10 @@ st.title("Chat")
 messages = store.messages(owner, cid)
 for i, message in enumerate(messages):
     render_message(store, owner, message, is_last=i == len(messages) - 1)
+
+if current_backend_name() is None:  # e.g. a hosted deploy with no keys yet: explain, don't fail
+    setup_panel()
+    st.stop()
 
 answering = bool(st.session_state.get(state.PENDING_PROMPT) or st.session_state.get(state.RETRY))
 prompt = st.chat_input("Message Floe", disabled=answering)

@@ -68,20 +68,25 @@ if submitted and uploads:
             done / len(uploads), text=f"{done} of {len(uploads)} done ({result.file}: {result.status})"
         )
 
-    with Store(path) as store:
-        files = [(upload.name, upload.getvalue()) for upload in uploads]
-        # Small embedding groups: progress moves after every few files, batching still pays off.
-        report = ingest_files(
-            store,
-            embedder(),
-            files,
-            max_bytes=upload_limit_bytes(),
-            on_progress=show_progress,
-            group_chunks=32,
-        )
-    st.session_state[state.DOCS_INGEST_REPORT] = [r.as_dict() for r in report]
-    st.session_state[state.DOCS_UPLOAD_ROUND] = round_ + 1
-    st.rerun()
+    try:
+        with Store(path) as store:
+            files = [(upload.name, upload.getvalue()) for upload in uploads]
+            # Small embedding groups: progress moves after every few files, batching still pays off.
+            report = ingest_files(
+                store,
+                embedder(),
+                files,
+                max_bytes=upload_limit_bytes(),
+                on_progress=show_progress,
+                group_chunks=32,
+            )
+    except RagError as err:  # e.g. another process is writing the store: the files stay selected
+        progress.empty()
+        st.error(err.user_message, icon=":material/hourglass:")
+    else:
+        st.session_state[state.DOCS_INGEST_REPORT] = [r.as_dict() for r in report]
+        st.session_state[state.DOCS_UPLOAD_ROUND] = round_ + 1
+        st.rerun()
 for r in st.session_state.pop(state.DOCS_INGEST_REPORT, []):
     if r["status"] == "rejected":
         st.error(f"**{r['file']}** was not added: {r['reason']}", icon=":material/block:")
@@ -92,9 +97,13 @@ for r in st.session_state.pop(state.DOCS_INGEST_REPORT, []):
         )
 
 # --- the documents ---
-with Store(path) as store:
-    documents = store.documents()
-    generation = store.generation
+try:
+    with Store(path) as store:
+        documents = store.documents()
+        generation = store.generation
+except RagError as err:
+    st.error(err.user_message)
+    st.stop()
 st.subheader(f"Your documents ({len(documents)})")
 if not documents:
     st.info("No documents yet. Add some above; they stay on this machine.", icon=":material/info:")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import current_settings
-from backends import PROVIDERS, BackendError, create_backend, is_configured
+from backends import PROVIDERS, BackendError, create_backend, is_configured, is_installed
 
 FIELDS = {
     "openai_compatible": [
@@ -59,7 +59,8 @@ settings = current_settings()
 rows = []
 for name, provider in PROVIDERS.items():
     if not is_configured(name, settings):
-        rows.append({"backend": provider.label, "status": "not configured", "detail": ""})
+        status = "not configured" if is_installed(name) else "not installed"
+        rows.append({"backend": provider.label, "status": status, "detail": f"needs {provider.setup}"})
         continue
     try:
         health = create_backend(name, settings).health()

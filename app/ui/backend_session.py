@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import streamlit as st
@@ -11,6 +12,7 @@ from backends import (
     Backend,
     BackendError,
     BackendSettings,
+    NotConfigured,
     create_backend,
     default_backend_name,
     is_configured,
@@ -19,9 +21,12 @@ from backends import (
 from backends.local import chosen_model, model_file
 from backends.model_catalog import CATALOG
 from backends.model_files import needs_work
+from conversations import LimitedBackend, UsageLedger, UsageLimits
+from conversations.limits import plural
 
 from . import state
-from .config import floe_config
+from .config import data_dir, deployment_config, floe_config
+from .owner import conversation_owner
 
 
 def current_settings() -> BackendSettings:
@@ -66,7 +71,8 @@ def _prepare_local_model(settings: BackendSettings) -> None:
         bar.empty()
 
 
-def current_backend_name(settings: BackendSettings | None = None) -> str:
+def current_backend_name(settings: BackendSettings | None = None) -> str | None:
+    """The sidebar's choice if usable, else the default; None when no backend is set up."""
     settings = settings or current_settings()
     name = st.session_state.get(state.BACKEND)
     if name not in PROVIDERS or not is_configured(name, settings):
@@ -74,10 +80,34 @@ def current_backend_name(settings: BackendSettings | None = None) -> str:
     return name
 
 
+def usage_limits() -> UsageLimits:
+    """The deployment's per-visitor limits (secrets or environment; the Settings page cannot change them)."""
+    return UsageLimits.from_config(deployment_config())
+
+
+@st.cache_resource
+def _ledger(path: str) -> UsageLedger:
+    return UsageLedger(path)
+
+
+def usage_ledger() -> UsageLedger:
+    return _ledger(os.path.join(data_dir(), "conversations.sqlite"))
+
+
 def current_backend(settings: BackendSettings | None = None) -> Backend:
-    """The chosen backend; raises BackendError (with a user-facing message) if it cannot start."""
+    """The chosen backend, counted against this visitor's limits if the deployment sets any.
+
+    Raises BackendError (with a user-facing message) if it cannot start or none is set up.
+    """
     settings = settings or current_settings()
-    return _backend(current_backend_name(settings), settings)
+    name = current_backend_name(settings)
+    if name is None:
+        raise NotConfigured("No model backend is set up yet.")
+    backend = _backend(name, settings)
+    limits = usage_limits()
+    if not limits.active:
+        return backend
+    return LimitedBackend(backend, usage_ledger(), conversation_owner(), limits)
 
 
 def current_model() -> str | None:
@@ -89,6 +119,10 @@ def backend_sidebar() -> None:
     settings = current_settings()
     names = [n for n in PROVIDERS if is_configured(n, settings)]
     current = current_backend_name(settings)
+    if current is None:
+        st.sidebar.info("No model backend is set up yet.", icon=":material/info:")
+        st.sidebar.page_link("pages/settings.py", label="Set one up", icon=":material/settings:")
+        return
     st.sidebar.selectbox(
         "Backend",
         names,
@@ -112,6 +146,27 @@ def backend_sidebar() -> None:
         st.sidebar.text_input("Model", key=state.MODEL, placeholder=default or "backend default")
     if description := backend.info().description:
         st.sidebar.caption(description)
+    _allowance_caption()
+
+
+def _allowance_caption() -> None:
+    """What this visitor has left of the demo's limits, so a limit never comes as a surprise."""
+    try:
+        limits = usage_limits()
+    except NotConfigured as err:
+        st.sidebar.error(err.user_message)
+        return
+    if not limits.active:
+        return
+    left = usage_ledger().allowance(conversation_owner(), limits)
+    parts = []
+    if left.messages_left is not None:
+        parts.append(f"{plural(left.messages_left, 'message')} left this hour")
+    if left.tokens_left is not None:
+        parts.append(f"{plural(left.tokens_left, 'token')} left today")
+    if left.max_tokens_per_answer is not None:
+        parts.append(f"answers up to {plural(left.max_tokens_per_answer, 'token')}")
+    st.sidebar.caption("Demo limits: " + " · ".join(parts))
 
 
 @st.cache_data(ttl=120, show_spinner=False)

@@ -1,0 +1,223 @@
+"""Usage limits for a public demo: model calls per hour and tokens per day for each visitor,
+tokens per answer, and optionally tokens per day for all visitors together.
+
+Whoever deploys with their own API key sets them in secrets; they are enforced here, around the
+backend, so Chat, Ask your data and Documents all draw on the same allowance. Usage is kept in the
+conversation store's SQLite file, so neither a reload nor a restart resets it. Each model call
+reserves its worst case (prompt + max tokens) before it starts and is settled to the tokens it
+really used when its stream ends; a call that never settles (a crash) keeps its reservation, so
+the limit errs on the side of the person paying.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from backends import Backend, BackendError, ChatParams, Message, NotConfigured
+
+HOUR_S, DAY_S = 3600.0, 86400.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS usage (
+    id INTEGER PRIMARY KEY, owner TEXT NOT NULL, at REAL NOT NULL, tokens INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_owner_at ON usage(owner, at);
+"""
+
+SETTINGS = {
+    "messages_per_hour": "FLOE_LIMIT_MESSAGES_PER_HOUR",
+    "tokens_per_day": "FLOE_LIMIT_TOKENS_PER_DAY",
+    "max_tokens_per_answer": "FLOE_LIMIT_MAX_TOKENS_PER_ANSWER",
+    "all_visitors_tokens_per_day": "FLOE_LIMIT_ALL_VISITORS_TOKENS_PER_DAY",
+}
+
+
+class LimitReached(BackendError):
+    hint = "This public demo limits each visitor's use; the limit frees up over time."
+
+
+@dataclass(frozen=True)
+class UsageLimits:
+    """None: no limit. Read from the deployment's settings only, never from what a visitor typed."""
+
+    messages_per_hour: int | None = None
+    tokens_per_day: int | None = None
+    max_tokens_per_answer: int | None = None
+    all_visitors_tokens_per_day: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) is not None for name in SETTINGS)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, object]) -> UsageLimits:
+        """Raises NotConfigured for a value that is not a whole number >= 0: no calls until it is fixed."""
+        values = {}
+        for name, key in SETTINGS.items():
+            raw = cfg.get(key, cfg.get(key.lower()))
+            if raw is None or raw == "":
+                continue
+            try:
+                values[name] = int(str(raw))
+            except ValueError:
+                values[name] = -1
+            if values[name] < 0:
+                raise NotConfigured(f"{key} must be a whole number of 0 or more (it is {raw!r}).")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a visitor may still use now; None where there is no limit."""
+
+    messages_left: int | None
+    tokens_left: int | None
+    max_tokens_per_answer: int | None
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return plural(minutes, "minute") if minutes < 90 else f"about {round(minutes / 60)} hours"
+
+
+class UsageLedger:
+    """Model calls and their tokens, per owner, in a SQLite file (shared with the conversations)."""
+
+    def __init__(self, path: str | Path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.executescript(SCHEMA)
+
+    def _calls_and_tokens(self, owner: str | None, since: float) -> tuple[int, int, float | None]:
+        where, args = ("owner = ? AND at >= ?", (owner, since)) if owner else ("at >= ?", (since,))
+        return self._db.execute(
+            f"SELECT count(*), COALESCE(sum(tokens), 0), min(at) FROM usage WHERE {where}", args
+        ).fetchone()
+
+    def allowance(self, owner: str, limits: UsageLimits, now: float | None = None) -> Allowance:
+        now = time.time() if now is None else now
+        with self._lock:
+            calls = self._calls_and_tokens(owner, now - HOUR_S)[0]
+            tokens = self._calls_and_tokens(owner, now - DAY_S)[1]
+            everyone = self._calls_and_tokens(None, now - DAY_S)[1]
+        left = [
+            limit - used
+            for limit, used in (
+                (limits.tokens_per_day, tokens),
+                (limits.all_visitors_tokens_per_day, everyone),
+            )
+            if limit is not None
+        ]
+        return Allowance(
+            None if limits.messages_per_hour is None else max(0, limits.messages_per_hour - calls),
+            max(0, min(left)) if left else None,
+            limits.max_tokens_per_answer,
+        )
+
+    def admit(
+        self, owner: str, limits: UsageLimits, prompt_tokens: int, max_tokens: int, now: float | None = None
+    ) -> tuple[int, int]:
+        """Reserve one model call for `owner`: returns (ticket, max tokens it may generate).
+
+        Raises LimitReached, with when to try again, if a limit would be passed.
+        """
+        now = time.time() if now is None else now
+        allowed = max_tokens
+        if limits.max_tokens_per_answer is not None:
+            allowed = min(allowed, limits.max_tokens_per_answer)
+        if allowed < 1:
+            raise LimitReached("This demo is not answering questions at the moment.")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # check and reserve atomically, across processes too
+            try:
+                self._db.execute("DELETE FROM usage WHERE at < ?", (now - DAY_S,))
+                if limits.messages_per_hour is not None:
+                    calls, _, oldest = self._calls_and_tokens(owner, now - HOUR_S)
+                    if calls >= limits.messages_per_hour:
+                        wait = (oldest or now) + HOUR_S - now
+                        raise LimitReached(
+                            f"You have reached this demo's limit of {plural(limits.messages_per_hour, 'message')}"
+                            f" per hour. You can send another in {_wait_text(wait)}.",
+                            retry_after=wait,
+                        )
+                for limit, who in (
+                    (limits.tokens_per_day, owner),
+                    (limits.all_visitors_tokens_per_day, None),
+                ):
+                    if limit is None:
+                        continue
+                    _, used, oldest = self._calls_and_tokens(who, now - DAY_S)
+                    left = limit - used - prompt_tokens
+                    if left < 1:
+                        wait = (oldest or now) + DAY_S - now
+                        whose = "You have used" if who else "All visitors together have used"
+                        raise LimitReached(
+                            f"{whose} this demo's {limit:,} tokens for the day. "
+                            f"More become available in {_wait_text(wait)}.",
+                            retry_after=wait,
+                        )
+                    allowed = min(allowed, left)
+                ticket = self._db.execute(
+                    "INSERT INTO usage (owner, at, tokens) VALUES (?, ?, ?)",
+                    (owner, now, prompt_tokens + allowed),
+                ).lastrowid
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return ticket, allowed
+
+    def settle(self, ticket: int, tokens: int) -> None:
+        """Replace a call's reservation with the tokens it used. If this fails, the reservation stays."""
+        try:
+            with self._lock:
+                self._db.execute("UPDATE usage SET tokens = ? WHERE id = ?", (tokens, ticket))
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class LimitedBackend:
+    """A backend whose chat calls count against one owner's limits; otherwise the same backend."""
+
+    def __init__(self, backend: Backend, ledger: UsageLedger, owner: str, limits: UsageLimits):
+        self.backend, self.ledger, self.owner, self.limits = backend, ledger, owner, limits
+        self.name = backend.name
+
+    def info(self):
+        return self.backend.info()
+
+    def health(self):
+        return self.backend.health()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.backend.embed(texts)
+
+    def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
+        return self.backend.count_tokens(messages)
+
+    def chat(self, messages: Sequence[Message], params: ChatParams):
+        prompt_tokens, _ = self.backend.count_tokens(messages)
+        ticket, allowed = self.ledger.admit(self.owner, self.limits, prompt_tokens, params.max_tokens)
+        try:
+            stream = self.backend.chat(messages, replace(params, max_tokens=allowed))
+        except BaseException:
+            self.ledger.settle(ticket, 0)  # nothing was sent to the model
+            raise
+        stream.on_finish(
+            lambda usage: self.ledger.settle(ticket, usage.prompt_tokens + usage.completion_tokens)
+        )
+        return stream
