@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import openai  # noqa: E402
 
 from backends import ChatParams, Message, create_backend, load_settings  # noqa: E402
-from backends.local import default_model_path  # noqa: E402
+from backends.local import model_file  # noqa: E402
 
 PROMPT = "Write two sentences about the sea."
 
@@ -37,7 +37,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
             "-m",
             "llama_cpp.server",
             "--model",
-            str(default_model_path()),
+            str(model_file(load_settings({"FLOE_LOCAL_MODEL": "smollm2-135m"}).local)),
             "--host",
             "127.0.0.1",
             "--port",
