@@ -1,6 +1,9 @@
 """The Ask your data page, driven by Streamlit's AppTest with the real sample database."""
 
+import shutil
+
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from .conftest import REPO_ROOT
@@ -9,7 +12,10 @@ PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
 
 
 @pytest.fixture
-def app(sample_db_path):
+def app(sample_db_path, data_dir):
+    """A new session on its own data folder, holding a copy of the sample database built once per run."""
+    shutil.copy(sample_db_path, data_dir / sample_db_path.name)
+    st.cache_resource.clear()  # no source cached by an earlier test's session
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
