@@ -45,9 +45,15 @@ def _secrets() -> dict[str, object]:
     return flat
 
 
-def floe_config() -> dict[str, object]:
+def deployment_config() -> dict[str, object]:
+    """What whoever runs the app set (environment, then secrets); nothing a visitor can type or send."""
     cfg: dict[str, object] = dict(os.environ)
     cfg.update(_secrets())
+    return cfg
+
+
+def floe_config() -> dict[str, object]:
+    cfg = deployment_config()
     cfg.update({k: v for k, v in st.session_state.get(state.OVERRIDES, {}).items() if v not in (None, "")})
     return cfg
 

@@ -67,3 +67,18 @@ def test_snowflake_without_any_configuration_says_what_to_set(app, monkeypatch):
     app.sidebar.radio[0].set_value("Snowflake").run()
     assert not app.exception, app.exception
     assert any("Snowflake is not configured" in e.value for e in app.error)
+
+
+def test_a_local_run_opens_a_duckdb_file_by_path(app, scratch_db):
+    app.sidebar.radio[0].set_value("DuckDB file").run()
+    app.sidebar.text_input[-1].set_value(str(scratch_db)).run()
+    assert not app.exception and not app.error, app.error
+    assert any(e.label == "Schema: 1 tables" for e in app.expander)
+
+
+def test_a_deployment_not_declared_local_opens_no_duckdb_file_without_a_folder(app, monkeypatch):
+    monkeypatch.delenv("FLOE_CONVERSATION_SCOPE")
+    app.sidebar.radio[0].set_value("DuckDB file").run()
+    assert not app.exception, app.exception
+    assert any("off on this deployment" in e.value and "FLOE_DUCKDB_DIR" in e.value for e in app.error)
+    assert not app.sidebar.text_input or "Path" not in app.sidebar.text_input[-1].label
