@@ -101,7 +101,7 @@ async def visitor(browser, url: str, n: int, job: str, timeout_s: float, results
         first, finished = await asyncio.wait_for(JOBS[job](page, url, n), timeout_s)
         results.append((job, first, finished, None))
     except Exception as exc:  # a timeout or a page error: counted, never fatal for the bench
-        results.append((job, None, None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"))
+        results.append((job, None, None, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]}"))
     finally:
         await context.close()
 

@@ -6,6 +6,7 @@ stop, a failure or a closed tab leaves the partial answer saved with its status.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -58,6 +59,7 @@ class ChatTurn:
         self.on_queue = on_queue
         self.status = "streaming"
         self.error: BackendError | None = None
+        self.settled = threading.Event()  # set once the answer's final text and status are stored
         self.text = ""
         self.message_id: str | None = None
         self.fitted: FittedPrompt | None = None
@@ -105,4 +107,7 @@ class ChatTurn:
                     deltas.close()  # settles the stream's usage figures
                 if stream.usage.total_s or self.text:
                     meta.update(usage_meta(self.backend_name, stream))
-            self.store.update_message(self.owner, self.message_id, self.text, self.status, meta)
+            try:
+                self.store.update_message(self.owner, self.message_id, self.text, self.status, meta)
+            finally:
+                self.settled.set()

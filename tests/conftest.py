@@ -106,8 +106,10 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     """An empty Floe data folder (conversations, sample databases, document stores) for one test."""
     monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("FLOE_LOCAL_MODEL", TINY_MODEL["FLOE_LOCAL_MODEL"])
+    monkeypatch.setenv("FLOE_CONVERSATION_SCOPE", "local")  # the laptop profile: one shared history
     for key in (
         "FLOE_BACKEND",
+        "FLOE_DUCKDB_DIR",
         "FLOE_OPENAI_BASE_URL",
         "OPENAI_BASE_URL",
         "REPLICATE_API_TOKEN",
@@ -129,22 +131,38 @@ def hosted_runtime(monkeypatch):
         monkeypatch.setitem(sys.modules, module, None)
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """`streamlit run app/streamlit_app.py` on loopback, as a user starts it, with its own data folder."""
+@contextlib.contextmanager
+def running_app(data: Path, **settings: str):
+    """`streamlit run app/streamlit_app.py` as a user starts it, on loopback, with its own data folder
+    and no FLOE_ or backend settings but `settings` (and the tiny model unless they name one); yields
+    its URL."""
+    data.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    data = tmp_path_factory.mktemp("app-data")
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("FLOE_", "OPENAI_", "REPLICATE_", "SNOWFLAKE_"))
     }
-    env["FLOE_DATA_DIR"] = str(data)
-    env.update(TINY_MODEL)
+    env.update({"FLOE_DATA_DIR": str(data), **TINY_MODEL, **settings})
     cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.port", str(port)]
-    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    cmd += ["--browser.gatherUsageStats", "false"]
     url = f"http://127.0.0.1:{port}"
     with background_server(cmd, url + "/_stcore/health", data / "streamlit.log", cwd=ROOT, env=env):
+        yield url
+
+
+@pytest.fixture()
+def app_data(tmp_path) -> Path:
+    """The data folder of this test's app (conversations, sample database, document stores)."""
+    return tmp_path / "app-data"
+
+
+@pytest.fixture()
+def app_server(app_data):
+    """A fresh app for each test (it starts in about a second), run as the laptop profile (one local
+    user): no test sees a conversation, document or rerun left by another."""
+    with running_app(app_data, FLOE_CONVERSATION_SCOPE="local") as url:
         yield url
 
 
@@ -176,6 +194,13 @@ def browser():
         )
         yield b
         b.close()
+
+
+def wait_until_idle(page) -> None:
+    """The app's script run has finished: the header's running indicator is gone."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
 
 
 @pytest.fixture()

@@ -4,9 +4,11 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
-from app.ui.config import snowflake_connection_secrets, upload_limit_bytes
+from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
+from app.ui.owner import single_local_user
 from backends import BackendError, ChatParams
 from sql_agent.agent import SqlAgent, backend_generator
+from sql_agent.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.sample_db import ensure_sample_db
 from sql_agent.sandbox import DatabaseError, SandboxLimits
 from sql_agent.semantic import sample_semantic_model
@@ -45,8 +47,14 @@ def pick_source():
     if kind == SAMPLE:
         return sample_source(), sample_semantic_model()
     if kind == DUCKDB_FILE:
-        path = st.sidebar.text_input("Path to a .duckdb file")
-        return (duckdb_source(path), None) if path else (None, None)
+        folder, local_run = deployment_config().get("FLOE_DUCKDB_DIR"), single_local_user()
+        if not (folder or local_run):
+            raise FileRefused(FILES_OFF)
+        label = "File name, in the folder this app allows" if folder else "Path to a .duckdb file"
+        typed = st.sidebar.text_input(label)
+        if not typed:
+            return None, None
+        return duckdb_source(str(allowed_duckdb_file(typed, folder, local_run))), None
     if kind == UPLOAD:
         files = st.sidebar.file_uploader(
             "CSV or Parquet files", type=["csv", "tsv", "parquet"], accept_multiple_files=True

@@ -20,8 +20,14 @@ from backends import BackendError, ChatParams
 from conversations import ChatTurn
 from rag.errors import RagError
 
+# Stop reruns the page at once (runner.fastReruns) while the stopped run is still saving its answer
+# in its own thread; wait for it, so the page shows all the text the user saw, not an older save.
+STOPPED_ANSWER_WAIT_S = 5.0
+
 backend_sidebar()
 store = conversation_store()
+if (previous_turn := st.session_state.pop(state.CHAT_TURN, None)) is not None:
+    previous_turn.settled.wait(STOPPED_ANSWER_WAIT_S)
 owner = conversation_owner()
 cid = active_conversation(store, owner)
 
@@ -88,6 +94,7 @@ if answering:
             if notice := turn.prepare().notice:
                 st.caption(f":material/info: {notice}")
             deltas = turn.stream()
+            st.session_state[state.CHAT_TURN] = turn
             try:
                 st.write_stream(deltas)
             finally:

@@ -46,7 +46,7 @@ def _secrets() -> dict[str, object]:
 
 
 def deployment_config() -> dict[str, object]:
-    """What whoever runs the app set (environment, then secrets); never what a visitor typed."""
+    """What whoever runs the app set (environment, then secrets); nothing a visitor can type or send."""
     cfg: dict[str, object] = dict(os.environ)
     cfg.update(_secrets())
     return cfg

@@ -52,6 +52,8 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
 
     sb = st.sidebar
     sb.subheader("Conversations")
+    if owner.startswith("visitor:"):
+        sb.caption("Kept for this browser session only.")
     sb.button("New chat", icon=":material/add:", on_click=_new, args=(store, owner), width="stretch")
     # The picker's key changes with the titles: a browser keeps showing a keyed widget's old labels.
     picker_key = f"conversation-picker-{hash(tuple(titles.items()))}"

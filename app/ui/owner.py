@@ -1,9 +1,11 @@
-"""Who owns the conversations shown in this browser session.
+"""Who owns the conversations and documents shown in this browser session.
 
 - Logged in (st.login configured): the user's account, on every device.
-- A local run (the page is served to localhost): one user, "local".
-- Otherwise (a hosted deployment without login): this browser session only, so one visitor
-  never sees another's conversations. FLOE_CONVERSATION_SCOPE=local|visitor overrides the guess.
+- FLOE_CONVERSATION_SCOPE=local in the environment or secrets: one user, "local" (a laptop run).
+- Otherwise: this browser session only, so one visitor never sees another's conversations.
+
+Nothing a request carries decides this: a Host header is the visitor's to write, and behind a
+reverse proxy every visitor arrives from loopback, so neither proves that the visitor is local.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import uuid
 import streamlit as st
 
 from . import state
-from .config import floe_config
-
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")
+from .config import deployment_config
 
 
 def _logged_in_user() -> str | None:
@@ -27,20 +27,16 @@ def _logged_in_user() -> str | None:
     return None
 
 
-def _served_locally() -> bool:
-    try:
-        host = (st.context.headers.get("Host") or "localhost").split(":")[0]
-    except Exception:  # no request context (AppTest): a local run
-        return True
-    return host in _LOCAL_HOSTS or host.startswith("[::1]")
+def single_local_user() -> bool:
+    """True only when whoever runs the app declared it a one-user local run."""
+    return str(deployment_config().get("FLOE_CONVERSATION_SCOPE") or "").strip().lower() == "local"
 
 
 def conversation_owner() -> str:
     user = _logged_in_user()
     if user:
         return f"user:{user}"
-    scope = str(floe_config().get("FLOE_CONVERSATION_SCOPE") or "auto").lower()
-    if scope == "local" or (scope == "auto" and _served_locally()):
+    if single_local_user():
         return "local"
     if state.VISITOR_ID not in st.session_state:
         st.session_state[state.VISITOR_ID] = uuid.uuid4().hex

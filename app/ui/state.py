@@ -6,6 +6,7 @@ OVERRIDES = "floe_config_overrides"  # settings typed on the Settings page (this
 CONVERSATION = "floe_conversation_id"
 PENDING_PROMPT = "floe_pending_prompt"  # a prompt submitted, to be answered on the next run
 RETRY = "floe_retry"  # answer the last user message again
+CHAT_TURN = "floe_chat_turn"  # the ChatTurn being answered; the next run waits until it is saved
 VISITOR_ID = "floe_visitor_id"
 TEMPERATURE = "floe_temperature"
 TOP_P = "floe_top_p"

@@ -42,7 +42,9 @@ def test_stopping_keeps_the_partial_answer_marked_stopped(store, local):
     turn = ChatTurn(store, "local", cid, local, "local", ChatParams(temperature=0, max_tokens=200))
     deltas = turn.stream()
     partial = "".join(next(deltas) for _ in range(3))
+    assert not turn.settled.is_set()
     deltas.close()  # what Streamlit does to the generator when Stop interrupts the page
+    assert turn.settled.is_set()  # the page's next run waits for this before it shows the answer
     saved = store.messages("local", cid)[-1]
     assert saved.status == "stopped" and saved.content == partial != ""
     assert saved.meta["completion_tokens"] <= 5

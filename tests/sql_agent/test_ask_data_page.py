@@ -1,6 +1,9 @@
 """The Ask your data page, driven by Streamlit's AppTest with the real sample database."""
 
+import shutil
+
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from .conftest import REPO_ROOT
@@ -9,7 +12,10 @@ PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
 
 
 @pytest.fixture
-def app(sample_db_path):
+def app(sample_db_path, data_dir):
+    """A new session on its own data folder, holding a copy of the sample database built once per run."""
+    shutil.copy(sample_db_path, data_dir / sample_db_path.name)
+    st.cache_resource.clear()  # no source cached by an earlier test's session
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -84,3 +90,18 @@ def test_a_file_over_the_upload_limit_is_refused_with_the_limit(app, upload_limi
 def test_a_zip_renamed_csv_is_refused_with_what_it_is(app):
     _upload(app, ("sales.csv", b"PK\x03\x04" + bytes(200)))
     assert "sales.csv: this is a ZIP archive, not CSV text" in app.error[0].value
+
+
+def test_a_local_run_opens_a_duckdb_file_by_path(app, scratch_db):
+    app.sidebar.radio[0].set_value("DuckDB file").run()
+    app.sidebar.text_input[-1].set_value(str(scratch_db)).run()
+    assert not app.exception and not app.error, app.error
+    assert any(e.label == "Schema: 1 tables" for e in app.expander)
+
+
+def test_a_deployment_not_declared_local_opens_no_duckdb_file_without_a_folder(app, monkeypatch):
+    monkeypatch.delenv("FLOE_CONVERSATION_SCOPE")
+    app.sidebar.radio[0].set_value("DuckDB file").run()
+    assert not app.exception, app.exception
+    assert any("off on this deployment" in e.value and "FLOE_DUCKDB_DIR" in e.value for e in app.error)
+    assert not app.sidebar.text_input or "Path" not in app.sidebar.text_input[-1].label

@@ -3,15 +3,18 @@ table and the chart."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_suggested_question_shows_table_and_chart(page, app_server):
+def test_suggested_question_shows_table_and_chart(page, app_data, sample_db_path, app_server):
+    shutil.copy(sample_db_path, app_data / sample_db_path.name)  # built once per run, not per app
     page.goto(app_server)
     page.get_by_role("link", name="Ask your data").click(timeout=120_000)
     expect(page.get_by_role("heading", name="Ask your data")).to_be_visible(timeout=120_000)
@@ -25,4 +28,5 @@ def test_suggested_question_shows_table_and_chart(page, app_server):
     expect(chart.locator("canvas, svg").first).to_be_visible()
     expect(page.get_by_text("The highest orders is")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
+    wait_until_idle(page)
     page.screenshot(path=str(ARTIFACTS / "ask_data.png"), full_page=True)
