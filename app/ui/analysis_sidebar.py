@@ -8,7 +8,7 @@ from sql_agent.analysis_export import latest_result_csv, to_markdown
 from sql_agent.analysis_store import AnalysisStore
 
 from . import state
-from .conversation_sidebar import conversation_store
+from .conversation_sidebar import conversation_store, unique_labels
 
 
 def analysis_store() -> AnalysisStore:
@@ -32,24 +32,10 @@ def _pick(picker_key: str) -> None:
     st.session_state[state.ANALYSIS] = st.session_state[picker_key] or None
 
 
-def _unique_labels(oldest_first: list[tuple[str, str]]) -> dict[str, str]:
-    """A label per analysis: the picker tells options apart by label, so repeated titles get (2), (3)..."""
-    labels: dict[str, str] = {}
-    taken: set[str] = set()
-    for aid, title in oldest_first:
-        label, n = title, 1
-        while label in taken:
-            n += 1
-            label = f"{title} ({n})"
-        labels[aid] = label
-        taken.add(label)
-    return labels
-
-
 def active_analysis(store: AnalysisStore, owner: str) -> str | None:
     """Render the analysis controls; return the id of the analysis to show (None: a new one)."""
     analyses = store.list(owner)
-    titles = _unique_labels([(a.id, a.title) for a in reversed(analyses)])
+    titles = unique_labels([(a.id, a.title) for a in reversed(analyses)])
     titles = {a.id: titles[a.id] for a in analyses}  # newest first
     if state.ANALYSIS not in st.session_state:  # a new session (a reload): the latest analysis
         st.session_state[state.ANALYSIS] = analyses[0].id if analyses else None
