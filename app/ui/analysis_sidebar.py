@@ -35,8 +35,8 @@ def _pick(picker_key: str) -> None:
 def active_analysis(store: AnalysisStore, owner: str) -> str | None:
     """Render the analysis controls; return the id of the analysis to show (None: a new one)."""
     analyses = store.list(owner)
-    titles = unique_labels([(a.id, a.title) for a in reversed(analyses)])
-    titles = {a.id: titles[a.id] for a in analyses}  # newest first
+    labels = unique_labels([(a.id, a.title) for a in reversed(analyses)])
+    titles = {a.id: labels[a.id] for a in analyses}  # newest first
     if state.ANALYSIS not in st.session_state:  # a new session (a reload): the latest analysis
         st.session_state[state.ANALYSIS] = analyses[0].id if analyses else None
     aid = st.session_state[state.ANALYSIS]
