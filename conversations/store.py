@@ -1,5 +1,7 @@
 """ConversationStore: conversations, their messages, and feedback, in one SQLite file.
 
+A conversation is a chat or an analysis (Ask your data turns, see sql_agent/analysis_store.py).
+
 Every query is filtered by `owner`, so one visitor's conversations are never read by another.
 SQLite (stdlib) rather than DuckDB: many small transactional writes from concurrent sessions.
 """
@@ -17,7 +19,8 @@ from pathlib import Path
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL,
-    created REAL NOT NULL, updated REAL NOT NULL
+    created REAL NOT NULL, updated REAL NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'chat'  -- chat | analysis (Ask your data)
 );
 CREATE INDEX IF NOT EXISTS conversations_owner ON conversations(owner, updated);
 CREATE TABLE IF NOT EXISTS messages (
@@ -47,6 +50,7 @@ class Conversation:
     title: str
     created: float
     updated: float
+    kind: str = "chat"
 
 
 class ConversationStore:
@@ -58,27 +62,43 @@ class ConversationStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(SCHEMA)
+        self._add_kind_column()
+
+    def _add_kind_column(self) -> None:
+        """Files written before analyses existed hold only chats: give them the column, as 'chat'."""
+        columns = {row[1] for row in self._run("PRAGMA table_info(conversations)")}
+        if "kind" not in columns:
+            try:
+                self._run("ALTER TABLE conversations ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'")
+            except sqlite3.OperationalError as err:  # another process added it first
+                if "duplicate column" not in str(err):
+                    raise
 
     def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
     # -- conversations ---------------------------------------------------------------------------
-    def create(self, owner: str, title: str = "New chat") -> str:
+    def create(self, owner: str, title: str = "New chat", kind: str = "chat") -> str:
         cid, now = uuid.uuid4().hex, time.time()
-        self._run("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, owner, title, now, now))
+        self._run(
+            "INSERT INTO conversations (id, owner, title, created, updated, kind) VALUES (?, ?, ?, ?, ?, ?)",
+            (cid, owner, title, now, now, kind),
+        )
         return cid
 
-    def list(self, owner: str) -> list[Conversation]:
+    def list(self, owner: str, kind: str = "chat") -> list[Conversation]:
         rows = self._run(
-            "SELECT id, title, created, updated FROM conversations WHERE owner = ? ORDER BY updated DESC",
-            (owner,),
+            "SELECT id, title, created, updated, kind FROM conversations WHERE owner = ? AND kind = ? "
+            "ORDER BY updated DESC",
+            (owner, kind),
         )
         return [Conversation(*row) for row in rows]
 
     def get(self, owner: str, cid: str) -> Conversation | None:
         rows = self._run(
-            "SELECT id, title, created, updated FROM conversations WHERE owner = ? AND id = ?", (owner, cid)
+            "SELECT id, title, created, updated, kind FROM conversations WHERE owner = ? AND id = ?",
+            (owner, cid),
         )
         return Conversation(*rows[0]) if rows else None
 

@@ -80,6 +80,15 @@ def qwen_settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def qwen_backend(qwen_settings):
+    """The 1.5B model loaded once for the run; AppTests that use it then find it loaded (no script
+    run has to wait for the load)."""
+    from backends import create_backend
+
+    return create_backend("local", qwen_settings)
+
+
+@pytest.fixture(scope="session")
 def llama_server(gguf_path, tmp_path_factory):
     """A real llama.cpp OpenAI-compatible server (python -m llama_cpp.server) on loopback."""
     port = free_port()

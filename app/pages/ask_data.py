@@ -1,13 +1,18 @@
-"""Ask your data: pick a source, ask in plain language, see the SQL, the table, a chart and an answer."""
+"""Ask your data: pick a source, ask in plain language, see the SQL, the table, a chart and an answer.
+
+Every turn is saved as part of an analysis (sql_agent/analysis_store.py) and shown from there."""
 
 import streamlit as st
 
 from app.ui import state
+from app.ui.analysis_sidebar import active_analysis, analysis_store
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
+from app.ui.chat_view import feedback_controls
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
-from app.ui.owner import single_local_user
+from app.ui.owner import conversation_owner, single_local_user
 from backends import BackendError, ChatParams
 from sql_agent.agent import SqlAgent, backend_generator
+from sql_agent.analysis_store import SavedTurn, follow_up_context
 from sql_agent.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.sample_db import ensure_sample_db
 from sql_agent.sandbox import DatabaseError, SandboxLimits
@@ -29,8 +34,8 @@ def sample_source() -> DuckDBSource:
 
 
 @st.cache_resource(show_spinner="Opening the database…", max_entries=8)
-def duckdb_source(path: str) -> DuckDBSource:
-    return DuckDBSource(path, SandboxLimits())
+def duckdb_source(path: str, name: str | None = None) -> DuckDBSource:
+    return DuckDBSource(path, SandboxLimits(), name=name)
 
 
 @st.cache_resource(show_spinner="Connecting to Snowflake…", max_entries=2)
@@ -62,7 +67,7 @@ def pick_source():
         if not files:
             return None, None
         path = load_uploads([(f.name, f.getvalue()) for f in files], max_bytes=upload_limit_bytes())
-        return duckdb_source(str(path)), None
+        return duckdb_source(str(path), ", ".join(f.name for f in files)), None  # named for saved turns
     return snowflake_source(), None
 
 
@@ -86,57 +91,86 @@ def show_schema(source) -> None:
             )
 
 
-def show_turn(i: int, turn, agent: SqlAgent) -> None:
+def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None:
+    answer = turn.answer
     with st.chat_message("user"):
-        st.write(turn.question or "(SQL written by hand)")
+        st.write(answer.question or "(SQL written by hand)")
     with st.chat_message("assistant", avatar=":material/table_chart:"):
-        if turn.verified:
+        if answer.verified:
             st.caption(":material/verified: Verified query from the semantic model")
-        with st.expander(f"Attempts: {len(turn.attempts)}", expanded=not turn.ok):
-            for a in turn.attempts:
+        if turn.source and turn.source != source_name:
+            st.caption(f":material/database: Asked of {turn.source}; Re-run uses the source chosen now.")
+        with st.expander(f"Attempts: {len(answer.attempts)}", expanded=not answer.ok):
+            for a in answer.attempts:
                 st.markdown(f"**Attempt {a.number}**: {a.outcome}" + (f": {a.message}" if a.message else ""))
                 if a.sql:
                     st.code(a.sql, language="sql")
-        edited = st.text_area("SQL (edit and re-run)", turn.sql or "", key=f"ask_data_sql_{i}", height=140)
-        if st.button("Re-run", key=f"ask_data_rerun_{i}", icon=":material/play_arrow:"):
-            st.session_state[state.SQL_TURNS].append(agent.run_sql(edited, turn.question))
-            st.rerun()
-        if not turn.ok:
-            st.error(turn.error or "No SQL could be run.", icon=":material/block:")
-            return
-        frame = turn.result.to_dataframe()
-        st.dataframe(frame, hide_index=True, width="stretch")
-        if turn.result.truncation_note:
-            st.caption(turn.result.truncation_note)
-        if turn.chart:
-            st.vega_lite_chart(frame, turn.chart, width="stretch")
-        st.markdown(turn.summary)
-        for j, question in enumerate(turn.follow_ups):
-            if st.button(
-                question, key=f"ask_data_follow_{i}_{j}", icon=":material/subdirectory_arrow_right:"
-            ):
-                st.session_state[state.SQL_PENDING] = question
-                st.rerun()
-        t = turn.timings
-        st.caption(
-            f"{t['total_s']:.2f} s in all; the model {t['model_s']:.2f} s; the query {turn.result.elapsed_s:.3f} s"
+        edited = st.text_area(
+            "SQL (edit and re-run)", answer.sql or "", key=f"ask_data_sql_{turn.id}", height=140
         )
+        if st.button(
+            "Re-run",
+            key=f"ask_data_rerun_{turn.id}",
+            icon=":material/play_arrow:",
+            disabled=agent is None,
+            help="Run this SQL on the data source again; the result is added below.",
+        ):
+            save_turn(agent.run_sql(edited, answer.question))
+            st.rerun()
+        if not answer.ok:
+            st.error(answer.error or "No SQL could be run.", icon=":material/block:")
+        else:
+            frame = answer.result.to_dataframe()
+            st.dataframe(frame, hide_index=True, width="stretch")
+            if answer.result.truncation_note:
+                st.caption(answer.result.truncation_note)
+            if answer.chart:
+                st.vega_lite_chart(frame, answer.chart, width="stretch")
+            st.markdown(answer.summary)
+            for j, question in enumerate(answer.follow_ups):
+                if st.button(
+                    question,
+                    key=f"ask_data_follow_{turn.id}_{j}",
+                    icon=":material/subdirectory_arrow_right:",
+                    disabled=agent is None,
+                ):
+                    st.session_state[state.SQL_PENDING] = question
+                    st.rerun()
+            t = answer.timings
+            st.caption(
+                f"{t.get('total_s', 0):.2f} s in all; the model {t.get('model_s', 0):.2f} s; "
+                f"the query {answer.result.elapsed_s:.3f} s"
+            )
+        feedback_controls(analyses.store, owner, turn.id, turn.feedback, turn.feedback_comment)
+
+
+def save_turn(answer) -> None:
+    """Keep a new turn with the analysis shown, starting one if this is its first question."""
+    aid = st.session_state.get(state.ANALYSIS) or analyses.create(owner)
+    st.session_state[state.ANALYSIS] = aid
+    analyses.add_turn(owner, aid, answer, source.name)
 
 
 backend_sidebar()
 st.title("Ask your data")
-st.session_state.setdefault(state.SQL_TURNS, [])
+analyses = analysis_store()
+owner = conversation_owner()
+analysis_id = active_analysis(analyses, owner)
+turns = analyses.turns(owner, analysis_id) if analysis_id else []
+
+source, semantic = None, None
 try:
     source, semantic = pick_source()
 except (DatabaseError, FileNotFoundError, ValueError) as err:
     st.error(str(err))
-    st.stop()
-if source is None:
-    st.info("Choose a data source in the sidebar.")
-    st.stop()
+else:
+    if source is None:
+        st.info("Choose a data source in the sidebar.")
 
-agent = SqlAgent(source, generate, semantic)
-show_schema(source)
+# A saved analysis is shown from the store as it was: nothing here runs its queries again.
+agent = SqlAgent(source, generate, semantic) if source else None
+if source:
+    show_schema(source)
 if semantic:
     st.caption("Suggested questions")
     cols = st.columns(3)
@@ -144,17 +178,18 @@ if semantic:
         if cols[k % 3].button(question, key=f"ask_data_suggested_{k}"):
             st.session_state[state.SQL_PENDING] = question
 
-for i, turn in enumerate(st.session_state[state.SQL_TURNS]):
-    show_turn(i, turn, agent)
+for turn in turns:
+    show_turn(turn, agent, source.name if source else "")
+if agent is None:
+    st.stop()
 
 question = st.chat_input("Ask a question about this data") or st.session_state.pop(state.SQL_PENDING, None)
 if question:
-    previous = st.session_state[state.SQL_TURNS][-1] if st.session_state[state.SQL_TURNS] else None
-    history = (previous.question, previous.sql) if previous and previous.ok else None
     with st.spinner("Writing and checking SQL…"):
         try:
-            st.session_state[state.SQL_TURNS].append(agent.ask(question, history=history))
+            answer = agent.ask(question, history=follow_up_context(turns))
         except BackendError as err:
             st.error(err.user_message)
             st.stop()
+    save_turn(answer)
     st.rerun()

@@ -22,9 +22,18 @@ def usage_line(meta: dict) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _save_feedback(store: ConversationStore, owner: str, mid: str) -> None:
-    score = st.session_state.get(f"fb-{mid}")
-    store.set_feedback(owner, mid, score, st.session_state.get(f"fb-comment-{mid}"))
+def feedback_controls(store: ConversationStore, owner: str, mid: str, score: int | None, comment: str | None):
+    """Thumbs up or down on a stored answer (a chat message or an analysis turn), and a comment once rated."""
+    key, comment_key = f"fb-{mid}", f"fb-comment-{mid}"
+    if key not in st.session_state and score is not None:
+        st.session_state[key] = score
+
+    def save() -> None:
+        store.set_feedback(owner, mid, st.session_state.get(key), st.session_state.get(comment_key))
+
+    st.feedback("thumbs", key=key, on_change=save)
+    if st.session_state.get(key) is not None:
+        st.text_input("Comment (optional)", value=comment or "", key=comment_key, on_change=save)
 
 
 def _retry() -> None:
@@ -52,18 +61,7 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
         if line := usage_line(meta):
             st.caption(line)
         if m.status != "error":
-            key = f"fb-{m.id}"
-            if key not in st.session_state and m.feedback is not None:
-                st.session_state[key] = m.feedback
-            st.feedback("thumbs", key=key, on_change=_save_feedback, args=(store, owner, m.id))
-            if st.session_state.get(key) is not None:
-                st.text_input(
-                    "Comment (optional)",
-                    value=m.feedback_comment or "",
-                    key=f"fb-comment-{m.id}",
-                    on_change=_save_feedback,
-                    args=(store, owner, m.id),
-                )
+            feedback_controls(store, owner, m.id, m.feedback, m.feedback_comment)
 
 
 def show_queue_place(slot, ahead: int | None) -> None:

@@ -39,6 +39,20 @@ def _rename(store: ConversationStore, owner: str, cid: str) -> None:
     store.rename(owner, cid, st.session_state[f"rename-{cid}"])
 
 
+def unique_labels(oldest_first: list[tuple[str, str]]) -> dict[str, str]:
+    """A label per conversation: a picker tells options apart by label, so repeated titles get (2), (3)..."""
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    for cid, title in oldest_first:
+        label, n = title, 1
+        while label in taken:
+            n += 1
+            label = f"{title} ({n})"
+        labels[cid] = label
+        taken.add(label)
+    return labels
+
+
 def active_conversation(store: ConversationStore, owner: str) -> str:
     """Render the conversation controls; return the id of the conversation to show."""
     conversations = store.list(owner)
@@ -46,7 +60,8 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
         store.create(owner)
         conversations = store.list(owner)
     ids = [c.id for c in conversations]
-    titles = {c.id: c.title for c in conversations}
+    labels = unique_labels([(c.id, c.title) for c in reversed(conversations)])
+    titles = {c.id: labels[c.id] for c in conversations}  # newest first
     if st.session_state.get(state.CONVERSATION) not in ids:
         st.session_state[state.CONVERSATION] = ids[0]
 

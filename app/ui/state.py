@@ -17,7 +17,7 @@ SETTINGS_FORM_ROUND = "floe_settings_form_round"  # bumps after a save so secret
 
 # Ask your data
 SQL_SOURCE_KIND = "floe_sql_source_kind"
-SQL_TURNS = "floe_sql_turns"  # list of AgentAnswer, oldest first
+ANALYSIS = "floe_analysis_id"  # the saved analysis shown (None: a new one, saved on its first question)
 SQL_PENDING = "floe_sql_pending"  # a question to answer on this run (from a button)
 
 # Documents

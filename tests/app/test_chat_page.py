@@ -51,6 +51,20 @@ def test_clear_and_new_chat(app):
     assert len(conversation_picker(app).options) == 2
 
 
+def test_two_chats_with_the_same_title_can_each_be_picked(data_dir):
+    at = fresh_app()
+    first = conversation_picker(at).value
+    next(b for b in at.button if b.label == "New chat").click().run()
+    second = conversation_picker(at).value
+    assert first != second
+    conversation_picker(at).set_value(first).run()  # the picker sends its choice back by label
+    assert conversation_picker(at).value == first
+    assert at.text_input(key=f"rename-{first}").value == "New chat"
+    conversation_picker(at).set_value(second).run()
+    assert at.text_input(key=f"rename-{second}").value == "New chat"
+    assert conversation_picker(at).options == ["New chat (2)", "New chat"]
+
+
 def test_switching_backends(llama_server, data_dir, monkeypatch):
     monkeypatch.setenv("FLOE_OPENAI_BASE_URL", llama_server)
     at = fresh_app()
@@ -135,7 +149,7 @@ def test_a_long_conversation_is_fitted_to_the_window_and_the_user_is_told(data_d
 
 
 def test_the_sidebar_offers_the_installed_models_and_describes_the_one_in_use(
-    data_dir, qwen_settings, monkeypatch
+    data_dir, qwen_settings, qwen_backend, monkeypatch
 ):
     monkeypatch.delenv("FLOE_LOCAL_MODEL")  # nothing configured: the default model
     monkeypatch.setenv("FLOE_DATA_DIR", qwen_settings.local.data_dir)  # its file is assembled there

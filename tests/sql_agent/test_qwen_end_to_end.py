@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from backends import create_backend
 from sql_agent.agent import SqlAgent, backend_generator
 from sql_agent.evaluation.scoring import results_match
 from sql_agent.semantic import sample_semantic_model
@@ -30,9 +29,10 @@ QUESTIONS = {
 
 
 @pytest.fixture(scope="module")
-def agent(qwen_settings, sample_source):
-    backend = create_backend("local", qwen_settings)
-    return SqlAgent(sample_source, backend_generator(backend), sample_semantic_model(), use_verified=False)
+def agent(qwen_backend, sample_source):
+    return SqlAgent(
+        sample_source, backend_generator(qwen_backend), sample_semantic_model(), use_verified=False
+    )
 
 
 @pytest.mark.parametrize("question", list(QUESTIONS))
