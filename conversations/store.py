@@ -2,17 +2,19 @@
 
 Every query is filtered by `owner`, so one visitor's conversations are never read by another.
 SQLite (stdlib) rather than DuckDB: many small transactional writes from concurrent sessions.
+While the data folder is read-only or full, conversations can be read and every write raises
+DataFolderUnwritable (see sqlite_file.py).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -49,56 +51,52 @@ class Conversation:
     updated: float
 
 
-class ConversationStore:
+class ConversationStore(SqliteFile):
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.executescript(SCHEMA)
+        super().__init__(path, SCHEMA)
 
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        with self._writing() as db:
+            db.execute(sql, args)
 
     # -- conversations ---------------------------------------------------------------------------
     def create(self, owner: str, title: str = "New chat") -> str:
         cid, now = uuid.uuid4().hex, time.time()
-        self._run("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, owner, title, now, now))
+        self._write("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, owner, title, now, now))
         return cid
 
     def list(self, owner: str) -> list[Conversation]:
-        rows = self._run(
+        rows = self._read(
             "SELECT id, title, created, updated FROM conversations WHERE owner = ? ORDER BY updated DESC",
             (owner,),
         )
         return [Conversation(*row) for row in rows]
 
     def get(self, owner: str, cid: str) -> Conversation | None:
-        rows = self._run(
+        rows = self._read(
             "SELECT id, title, created, updated FROM conversations WHERE owner = ? AND id = ?", (owner, cid)
         )
         return Conversation(*rows[0]) if rows else None
 
     def rename(self, owner: str, cid: str, title: str) -> None:
         title = title.strip() or "Untitled"
-        self._run("UPDATE conversations SET title = ? WHERE owner = ? AND id = ?", (title[:120], owner, cid))
+        self._write(
+            "UPDATE conversations SET title = ? WHERE owner = ? AND id = ?", (title[:120], owner, cid)
+        )
 
     def delete(self, owner: str, cid: str) -> None:
-        self._run("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, cid))
+        self._write("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, cid))
 
     def clear(self, owner: str, cid: str) -> None:
         """Remove a conversation's messages but keep the conversation."""
-        self._run(
+        self._write(
             "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE owner = ? AND id = ?)",
             (owner, cid),
         )
 
     # -- messages --------------------------------------------------------------------------------
     def messages(self, owner: str, cid: str) -> list[StoredMessage]:
-        rows = self._run(
+        rows = self._read(
             "SELECT m.id, m.role, m.content, m.status, m.meta, m.feedback, m.feedback_comment "
             "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
             "WHERE c.owner = ? AND c.id = ? ORDER BY m.seq",
@@ -118,31 +116,28 @@ class ConversationStore:
         if self.get(owner, cid) is None:
             raise KeyError("no such conversation for this owner")
         mid, now = uuid.uuid4().hex, time.time()
-        with self._lock:
-            self._db.execute(
+        with self._writing() as db:
+            db.execute(
                 "INSERT INTO messages (id, conversation_id, seq, role, content, status, meta, created) "
                 "VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?),"
                 " ?, ?, ?, ?, ?)",
                 (mid, cid, cid, role, content, status, json.dumps(meta or {}), now),
             )
-            self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
         return mid
 
     def update_message(
         self, owner: str, mid: str, content: str, status: str, meta: dict | None = None
     ) -> None:
-        self._run(
+        self._write(
             "UPDATE messages SET content = ?, status = ?, meta = COALESCE(?, meta) WHERE id = ? AND "
             "conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
             (content, status, json.dumps(meta) if meta is not None else None, mid, owner),
         )
 
     def set_feedback(self, owner: str, mid: str, score: int | None, comment: str | None = None) -> None:
-        self._run(
+        self._write(
             "UPDATE messages SET feedback = ?, feedback_comment = ? WHERE id = ? AND "
             "conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
             (score, comment or None, mid, owner),
         )
-
-    def close(self) -> None:
-        self._db.close()
