@@ -5,6 +5,7 @@ import streamlit as st
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
 from app.ui.config import snowflake_connection_secrets, upload_limit_bytes
+from app.ui.data_folder import data_folder_notice
 from backends import BackendError, ChatParams
 from sql_agent.agent import SqlAgent, backend_generator
 from sql_agent.sample_db import ensure_sample_db
@@ -116,12 +117,16 @@ def show_turn(i: int, turn, agent: SqlAgent) -> None:
 
 
 backend_sidebar()
+data_folder_notice()  # reading works; building the sample or loading uploads says why it cannot
 st.title("Ask your data")
 st.session_state.setdefault(state.SQL_TURNS, [])
 try:
     source, semantic = pick_source()
 except (DatabaseError, FileNotFoundError, ValueError) as err:
     st.error(str(err))
+    st.stop()
+except BackendError as err:  # e.g. the sample database cannot be built in a read-only data folder
+    st.error(err.user_message)
     st.stop()
 if source is None:
     st.info("Choose a data source in the sidebar.")

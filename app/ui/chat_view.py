@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backends.data_folder import DataFolderUnwritable
 from conversations import ConversationStore, StoredMessage
 
 from . import state
@@ -24,14 +25,19 @@ def usage_line(meta: dict) -> str:
 
 def _save_feedback(store: ConversationStore, owner: str, mid: str) -> None:
     score = st.session_state.get(f"fb-{mid}")
-    store.set_feedback(owner, mid, score, st.session_state.get(f"fb-comment-{mid}"))
+    try:
+        store.set_feedback(owner, mid, score, st.session_state.get(f"fb-comment-{mid}"))
+    except DataFolderUnwritable:
+        pass  # the data folder notice, shown on this rerun, explains; nothing was changed
 
 
 def _retry() -> None:
     st.session_state[state.RETRY] = True
 
 
-def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_last: bool) -> None:
+def render_message(
+    store: ConversationStore, owner: str, m: StoredMessage, is_last: bool, read_only: bool = False
+) -> None:
     with st.chat_message(m.role):
         if m.content:
             st.markdown(m.content)
@@ -42,7 +48,7 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
             st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
         if m.status == "error":
             st.error(f"{meta.get('error', 'The backend failed.')} {meta.get('hint', '')}".strip())
-            if is_last:
+            if is_last and not read_only:
                 st.button("Retry", key=f"retry-{m.id}", icon=":material/refresh:", on_click=_retry)
         if meta.get("citations"):
             st.caption("Sources from your documents:")
@@ -55,7 +61,9 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
             key = f"fb-{m.id}"
             if key not in st.session_state and m.feedback is not None:
                 st.session_state[key] = m.feedback
-            st.feedback("thumbs", key=key, on_change=_save_feedback, args=(store, owner, m.id))
+            st.feedback(
+                "thumbs", key=key, on_change=_save_feedback, args=(store, owner, m.id), disabled=read_only
+            )
             if st.session_state.get(key) is not None:
                 st.text_input(
                     "Comment (optional)",
@@ -63,6 +71,7 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
                     key=f"fb-comment-{m.id}",
                     on_change=_save_feedback,
                     args=(store, owner, m.id),
+                    disabled=read_only,
                 )
 
 
