@@ -63,25 +63,24 @@ class Store:
         if read_only and not self.path.exists():
             raise StoreError(f"No document store at {self.path}; ingest some files first.")
         self._writing = _writer_lock(self.path)
+        problem = None
+        # On a full disk DuckDB leaves a new file empty, and unopenable even once space is freed: check first.
+        if not read_only and not self.path.exists():
+            problem = write_problem(self.path.parent)
         try:
-            # A new file on a full disk could be left half-created: check the folder first.
-            if not read_only and not self.path.exists():
-                self._refuse_if_unwritable()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = self._connect(read_only, lock_wait_s)
-        except (duckdb.Error, OSError, StoreUnwritable) as exc:
+            if problem is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.con = self._connect(read_only, lock_wait_s)
+        except (duckdb.Error, OSError) as exc:
             if read_only or not (problem := write_problem(self.path.parent)):
                 raise StoreError(f"Cannot open the document store {self.path}: {exc}") from None
+        if problem:  # read what is there (nothing, if no file yet); every write raises StoreUnwritable
             self.unwritable = StoreUnwritable(problem.user_message)
-            self.con = self._connect(True, lock_wait_s) if self.path.exists() else duckdb.connect()
             read_only = self.path.exists()
+            self.con = self._connect(True, lock_wait_s) if read_only else duckdb.connect()
         if not read_only:
             with self._writing:
                 self._create_tables()
-
-    def _refuse_if_unwritable(self) -> None:
-        if problem := write_problem(self.path.parent):
-            raise StoreUnwritable(problem.user_message)
 
     def _rollback_after(self, exc: BaseException) -> None:
         """Undo a failed write; a write the disk refused becomes StoreUnwritable with the reason."""

@@ -75,8 +75,9 @@ def test_a_full_disk_refuses_the_ingest_and_keeps_the_store_whole(small_disk, st
         assert [d.file for d in store.documents()] == ["garden.md", "roses.md"]
 
 
-def test_a_store_not_created_yet_opens_empty_in_a_read_only_folder(small_disk, embedder):
-    small_disk.read_only()
+@pytest.mark.parametrize("fault", ["read_only", "full"])
+def test_a_store_not_created_yet_opens_empty_and_no_file_is_left(small_disk, embedder, fault):
+    small_disk.read_only() if fault == "read_only" else small_disk.fill()
     with Store(store_path(small_disk.path, "local")) as store:
         assert store.documents() == []
         with pytest.raises(StoreUnwritable):
