@@ -19,6 +19,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from .data_folder import DataFolderUnwritable, write_problem
 from .errors import NotConfigured
 from .model_catalog import CatalogModel
 
@@ -66,8 +67,12 @@ def is_installed(model: CatalogModel) -> bool:
 def verified_file(model: CatalogModel, data_dir: str | Path, progress: Progress | None = None) -> Path:
     """The model's GGUF, checked against the catalog's size and sha256; assembled first if needed."""
     models_dir = Path(data_dir) / "models"
-    models_dir.mkdir(parents=True, exist_ok=True)
     record = models_dir / f"{model.file_name}.verified"
+    path = part_files(model)[0] if not model.assembled else models_dir / model.file_name
+    if _is_recorded(record, path, model):  # verified before: only reads, so no lock is needed
+        return path
+    if problem := write_problem(models_dir):  # read-only or full: check in place, keep no record
+        return _verified_without_writing(model, path, problem, progress)
     # One process assembles or hashes at a time; the others wait and then find the record.
     with FileLock(str(models_dir / f".{model.file_name}.lock")):
         if not model.assembled:
@@ -86,6 +91,17 @@ def verified_file(model: CatalogModel, data_dir: str | Path, progress: Progress 
         _assemble(model, part_files(model), target, progress)
         _write_record(record, target, model)
         return target
+
+
+def _verified_without_writing(
+    model: CatalogModel, path: Path, problem: DataFolderUnwritable, progress: Progress | None
+) -> Path:
+    if not model.assembled:
+        _check_in_place(model, path, progress)
+        return path
+    if path.is_file() and path.stat().st_size == model.size_bytes and _sha256(path, progress) == model.sha256:
+        return path
+    raise DataFolderUnwritable(f"{problem.user_message} {model.label} cannot be assembled there.")
 
 
 def needs_work(model: CatalogModel, data_dir: str | Path) -> bool:

@@ -12,13 +12,15 @@ the limit errs on the side of the person paying.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backends import Backend, BackendError, ChatParams, Message, NotConfigured
+from backends.data_folder import DataFolderUnwritable
+
+from .sqlite_file import SqliteFile
 
 HOUR_S, DAY_S = 3600.0, 86400.0
 
@@ -89,15 +91,15 @@ def _wait_text(seconds: float) -> str:
     return plural(minutes, "minute") if minutes < 90 else f"about {round(minutes / 60)} hours"
 
 
-class UsageLedger:
-    """Model calls and their tokens, per owner, in a SQLite file (shared with the conversations)."""
+class UsageLedger(SqliteFile):
+    """Model calls and their tokens, per owner, in a SQLite file (shared with the conversations).
+
+    While the data folder cannot be written no call can be reserved, so every call is refused
+    with DataFolderUnwritable: the limits fail closed.
+    """
 
     def __init__(self, path: str | Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.executescript(SCHEMA)
+        super().__init__(path, SCHEMA, timeout=30)
 
     def _calls_and_tokens(self, owner: str | None, since: float) -> tuple[int, int, float | None]:
         where, args = ("owner = ? AND at >= ?", (owner, since)) if owner else ("at >= ?", (since,))
@@ -138,10 +140,10 @@ class UsageLedger:
             allowed = min(allowed, limits.max_tokens_per_answer)
         if allowed < 1:
             raise LimitReached("This demo is not answering questions at the moment.")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")  # check and reserve atomically, across processes too
+        with self._writing() as db:
+            db.execute("BEGIN IMMEDIATE")  # check and reserve atomically, across processes too
             try:
-                self._db.execute("DELETE FROM usage WHERE at < ?", (now - DAY_S,))
+                db.execute("DELETE FROM usage WHERE at < ?", (now - DAY_S,))
                 if limits.messages_per_hour is not None:
                     calls, _, oldest = self._calls_and_tokens(owner, now - HOUR_S)
                     if calls >= limits.messages_per_hour:
@@ -168,26 +170,24 @@ class UsageLedger:
                             retry_after=wait,
                         )
                     allowed = min(allowed, left)
-                ticket = self._db.execute(
+                ticket = db.execute(
                     "INSERT INTO usage (owner, at, tokens) VALUES (?, ?, ?)",
                     (owner, now, prompt_tokens + allowed),
                 ).lastrowid
-                self._db.execute("COMMIT")
+                db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
         return ticket, allowed
 
     def settle(self, ticket: int, tokens: int) -> None:
         """Replace a call's reservation with the tokens it used. If this fails, the reservation stays."""
         try:
-            with self._lock:
-                self._db.execute("UPDATE usage SET tokens = ? WHERE id = ?", (tokens, ticket))
-        except sqlite3.Error:
+            with self._writing() as db:
+                db.execute("UPDATE usage SET tokens = ? WHERE id = ?", (tokens, ticket))
+        except (sqlite3.Error, DataFolderUnwritable):
             pass
-
-    def close(self) -> None:
-        self._db.close()
 
 
 class LimitedBackend:

@@ -1,20 +1,21 @@
 """ConversationStore: conversations, their messages, and feedback, in one SQLite file.
 
-A conversation is a chat or an analysis (Ask your data turns, see sql_agent/analysis_store.py).
-
 Every query is filtered by `owner`, so one visitor's conversations are never read by another.
 SQLite (stdlib) rather than DuckDB: many small transactional writes from concurrent sessions.
+While the data folder is read-only or full, conversations can be read and every write raises
+DataFolderUnwritable (see sqlite_file.py).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -53,42 +54,37 @@ class Conversation:
     kind: str = "chat"
 
 
-class ConversationStore:
+class ConversationStore(SqliteFile):
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.executescript(SCHEMA)
-        self._add_kind_column()
+        super().__init__(path, SCHEMA)
+        if self.unwritable is None:
+            self._add_kind_column()
 
     def _add_kind_column(self) -> None:
         """Files written before analyses existed hold only chats: give them the column, as 'chat'."""
-        columns = {row[1] for row in self._run("PRAGMA table_info(conversations)")}
+        columns = {row[1] for row in self._read("PRAGMA table_info(conversations)")}
         if "kind" not in columns:
             try:
-                self._run("ALTER TABLE conversations ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'")
+                self._write("ALTER TABLE conversations ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'")
             except sqlite3.OperationalError as err:  # another process added it first
                 if "duplicate column" not in str(err):
                     raise
 
-    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        with self._writing() as db:
+            db.execute(sql, args)
 
     # -- conversations ---------------------------------------------------------------------------
     def create(self, owner: str, title: str = "New chat", kind: str = "chat") -> str:
         cid, now = uuid.uuid4().hex, time.time()
-        self._run(
+        self._write(
             "INSERT INTO conversations (id, owner, title, created, updated, kind) VALUES (?, ?, ?, ?, ?, ?)",
             (cid, owner, title, now, now, kind),
         )
         return cid
 
     def list(self, owner: str, kind: str = "chat") -> list[Conversation]:
-        rows = self._run(
+        rows = self._read(
             "SELECT id, title, created, updated, kind FROM conversations WHERE owner = ? AND kind = ? "
             "ORDER BY updated DESC",
             (owner, kind),
@@ -96,7 +92,7 @@ class ConversationStore:
         return [Conversation(*row) for row in rows]
 
     def get(self, owner: str, cid: str) -> Conversation | None:
-        rows = self._run(
+        rows = self._read(
             "SELECT id, title, created, updated, kind FROM conversations WHERE owner = ? AND id = ?",
             (owner, cid),
         )
@@ -104,21 +100,23 @@ class ConversationStore:
 
     def rename(self, owner: str, cid: str, title: str) -> None:
         title = title.strip() or "Untitled"
-        self._run("UPDATE conversations SET title = ? WHERE owner = ? AND id = ?", (title[:120], owner, cid))
+        self._write(
+            "UPDATE conversations SET title = ? WHERE owner = ? AND id = ?", (title[:120], owner, cid)
+        )
 
     def delete(self, owner: str, cid: str) -> None:
-        self._run("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, cid))
+        self._write("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, cid))
 
     def clear(self, owner: str, cid: str) -> None:
         """Remove a conversation's messages but keep the conversation."""
-        self._run(
+        self._write(
             "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE owner = ? AND id = ?)",
             (owner, cid),
         )
 
     # -- messages --------------------------------------------------------------------------------
     def messages(self, owner: str, cid: str) -> list[StoredMessage]:
-        rows = self._run(
+        rows = self._read(
             "SELECT m.id, m.role, m.content, m.status, m.meta, m.feedback, m.feedback_comment "
             "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
             "WHERE c.owner = ? AND c.id = ? ORDER BY m.seq",
@@ -138,31 +136,28 @@ class ConversationStore:
         if self.get(owner, cid) is None:
             raise KeyError("no such conversation for this owner")
         mid, now = uuid.uuid4().hex, time.time()
-        with self._lock:
-            self._db.execute(
+        with self._writing() as db:
+            db.execute(
                 "INSERT INTO messages (id, conversation_id, seq, role, content, status, meta, created) "
                 "VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?),"
                 " ?, ?, ?, ?, ?)",
                 (mid, cid, cid, role, content, status, json.dumps(meta or {}), now),
             )
-            self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
         return mid
 
     def update_message(
         self, owner: str, mid: str, content: str, status: str, meta: dict | None = None
     ) -> None:
-        self._run(
+        self._write(
             "UPDATE messages SET content = ?, status = ?, meta = COALESCE(?, meta) WHERE id = ? AND "
             "conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
             (content, status, json.dumps(meta) if meta is not None else None, mid, owner),
         )
 
     def set_feedback(self, owner: str, mid: str, score: int | None, comment: str | None = None) -> None:
-        self._run(
+        self._write(
             "UPDATE messages SET feedback = ?, feedback_comment = ? WHERE id = ? AND "
             "conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
             (score, comment or None, mid, owner),
         )
-
-    def close(self) -> None:
-        self._db.close()

@@ -25,3 +25,7 @@ class StoreError(RagError):
 
 class StoreBusy(StoreError):
     """Another process holds the store's write lock for longer than we were willing to wait."""
+
+
+class StoreUnwritable(StoreError):
+    """The data folder is read-only or full: the store can be read, nothing new can be written."""

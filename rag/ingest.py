@@ -14,7 +14,7 @@ from backends import BackendError
 
 from .chunking import chunk_document
 from .embedders import Embedder, embed_array
-from .errors import RagError, RejectedFile
+from .errors import RagError, RejectedFile, StoreUnwritable
 from .loaders import MAX_FILE_BYTES, load_document, load_path
 from .store import Store
 from .types import Chunk, LoadedDocument
@@ -73,6 +73,8 @@ def _embed_and_write(store, embedder, group: list[_Ready]) -> list[IngestResult]
         start += len(ready.chunks)
     try:
         store.replace_documents(items, embedder.model_id, embedder.dim)
+    except StoreUnwritable:
+        raise  # no file can be written: one message for the whole ingest, not one per file
     except RagError as exc:
         return [IngestResult(r.doc.name, "rejected", 0, exc.user_message) for r in group]
     return [IngestResult(r.doc.name, "replaced" if r.replaces else "added", len(r.chunks)) for r in group]
@@ -107,7 +109,10 @@ def ingest_files(
 ) -> list[IngestResult]:
     """Ingest (name, bytes) pairs, or (path, None) pairs; `on_progress(done, result)` after each
     file is written (a smaller `group_chunks` reports more often). Results come in the order of
-    `files` and are the same as ingesting the files one by one."""
+    `files` and are the same as ingesting the files one by one. Raises StoreUnwritable, with
+    the reason, when the data folder cannot be written: files written before then are kept."""
+    if store.unwritable:
+        raise store.unwritable
     results: dict[int, IngestResult] = {}
     group: list[tuple[int, _Ready]] = []
 

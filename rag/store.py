@@ -2,7 +2,9 @@
 
 One file per store. A document's chunks, vectors and terms are written in one transaction, so a
 failed or rejected ingest leaves the store exactly as it was. The store records the embedding
-model and dimension it was built with and refuses any other.
+model and dimension it was built with and refuses any other. While the data folder cannot be
+written (read-only, or its disk full) the store opens read-only: listing and search work, and a
+write raises StoreUnwritable, with the reason, before anything is changed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .errors import EmbedderMismatch, StoreBusy, StoreError
+from backends.data_folder import write_problem
+
+from .errors import EmbedderMismatch, StoreBusy, StoreError, StoreUnwritable
 from .types import Chunk, LoadedDocument
 
 BM25_K1 = 1.2
@@ -55,17 +59,37 @@ class Store:
     def __init__(self, path: str | Path, read_only: bool = False, lock_wait_s: float = LOCK_WAIT_S):
         self.path = Path(path)
         self._embedding_model: tuple[str, int] | None = None
+        self.unwritable: StoreUnwritable | None = None  # set while the data folder cannot be written
         if read_only and not self.path.exists():
             raise StoreError(f"No document store at {self.path}; ingest some files first.")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = self._connect(read_only, lock_wait_s)
-        except (duckdb.Error, OSError) as exc:
-            raise StoreError(f"Cannot open the document store {self.path}: {exc}") from None
         self._writing = _writer_lock(self.path)
+        problem = None
+        # On a full disk DuckDB leaves a new file empty, and unopenable even once space is freed: check first.
+        if not read_only and not self.path.exists():
+            problem = write_problem(self.path.parent)
+        try:
+            if problem is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.con = self._connect(read_only, lock_wait_s)
+        except (duckdb.Error, OSError) as exc:
+            if read_only or not (problem := write_problem(self.path.parent)):
+                raise StoreError(f"Cannot open the document store {self.path}: {exc}") from None
+        if problem:  # read what is there (nothing, if no file yet); every write raises StoreUnwritable
+            self.unwritable = StoreUnwritable(problem.user_message)
+            read_only = self.path.exists()
+            self.con = self._connect(True, lock_wait_s) if read_only else duckdb.connect()
         if not read_only:
             with self._writing:
                 self._create_tables()
+
+    def _rollback_after(self, exc: BaseException) -> None:
+        """Undo a failed write; a write the disk refused becomes StoreUnwritable with the reason."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass  # a failed COMMIT has already ended the transaction
+        if isinstance(exc, duckdb.Error) and (problem := write_problem(self.path.parent)):
+            raise StoreUnwritable(problem.user_message) from None
 
     def _connect(self, read_only: bool, lock_wait_s: float) -> duckdb.DuckDBPyConnection:
         """DuckDB lets one process at a time open a file for writing: wait our turn, then say "busy"."""
@@ -201,6 +225,8 @@ class Store:
         for _, chunks, vectors in items:
             if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
                 raise ValueError("one vector of the index's dimension per chunk is required")
+        if self.unwritable:
+            raise self.unwritable
         with self._writing:
             self._write_documents(items, names, model_id, dim)
 
@@ -235,9 +261,9 @@ class Store:
             self.con.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
             self._bump_generation()
             self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
             self._embedding_model = None  # the rollback may have undone binding the embedder
+            self._rollback_after(exc)
             raise
 
     def _insert_chunks(self, rows: list[tuple[int, int, int, Chunk]], vectors: np.ndarray, dim: int) -> None:
@@ -277,6 +303,8 @@ class Store:
         self._add_term_stats(len(set(postings["chunk_id"])), sum(postings["tf"]))
 
     def delete_document(self, file: str) -> bool:
+        if self.unwritable:
+            raise self.unwritable
         with self._writing:
             self.con.execute("BEGIN TRANSACTION")
             try:
@@ -284,8 +312,8 @@ class Store:
                 if found:
                     self._bump_generation()
                 self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
+            except BaseException as exc:
+                self._rollback_after(exc)
                 raise
         return found
 

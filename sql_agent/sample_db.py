@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from backends.data_folder import DataFolderUnwritable, write_problem
+
 SAMPLE_VERSION = 1
 _build_lock = threading.Lock()
 
@@ -184,13 +186,18 @@ def ensure_sample_db(path: Path | None = None) -> Path:
     with _build_lock:
         if path.exists():
             return path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if problem := write_problem(path.parent):
+            raise DataFolderUnwritable(f"{problem.user_message} The sample database cannot be built there.")
         partial = path.with_suffix(f".building-{os.getpid()}")
         partial.unlink(missing_ok=True)
         try:
             _build(partial)
-        except BaseException:
+        except BaseException as exc:
             partial.unlink(missing_ok=True)
+            if isinstance(exc, OSError | duckdb.Error) and (problem := write_problem(path.parent)):
+                raise DataFolderUnwritable(
+                    f"{problem.user_message} The sample database cannot be built there."
+                ) from None
             raise
         os.replace(partial, path)  # atomic: a reader never sees a half-built database
     return path

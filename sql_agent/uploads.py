@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from backends.data_folder import write_problem
+
 from .sample_db import data_dir
 
 MAX_FILE_BYTES = 25 * 2**20  # the app passes Streamlit's server.maxUploadSize instead
@@ -50,13 +52,20 @@ def load_uploads(files: list[tuple[str, bytes]], max_bytes: int = MAX_FILE_BYTES
     problems = [f"{name}: {why}" for name, data in files if (why := _problem(name, data, max_bytes))]
     if problems:
         raise UploadError("\n\n".join(problems))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if problem := write_problem(target.parent):
+        raise UploadError(f"{problem.user_message} Uploaded files cannot be loaded there.")
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, duckdb.connect(str(partial)) as conn:
-        for name, data in files:
-            if why := _load(conn, Path(tmp), name, data):
-                problems.append(f"{name}: {why}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp, duckdb.connect(str(partial)) as conn:
+            for name, data in files:
+                if why := _load(conn, Path(tmp), name, data):
+                    problems.append(f"{name}: {why}")
+    except (OSError, duckdb.Error):  # e.g. the disk filled up while loading
+        partial.unlink(missing_ok=True)
+        if problem := write_problem(target.parent):
+            raise UploadError(f"{problem.user_message} Uploaded files cannot be loaded there.") from None
+        raise
     if problems:
         partial.unlink(missing_ok=True)
         raise UploadError("\n\n".join(problems))

@@ -219,3 +219,56 @@ def page(browser):
     pg.set_default_timeout(60_000)
     yield pg
     context.close()
+
+
+class SmallDisk:
+    """A small tmpfs mounted for one test, so a read-only or full data folder fails the way a real one does.
+
+    Its own file system makes the failures real (EROFS from `remount,ro`, ENOSPC once filled) for every
+    user, root included: the tests run as root, where chmod stops no write. Mounting needs root (or
+    CAP_SYS_ADMIN); elsewhere the tests that use it are skipped with that reason.
+    """
+
+    def __init__(self, path: Path, size_mb: int):
+        self.path = path
+        self._filler = path / "filler"
+        mount = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0755", "tmpfs", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        if mount.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here (needs root): {mount.stderr.strip()}")
+
+    def _remount(self, mode: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{mode}", str(self.path)], check=True)
+
+    def read_only(self) -> None:
+        self._remount("ro")
+
+    def writable(self) -> None:
+        self._remount("rw")
+
+    def fill(self) -> None:
+        """Write a file until the disk refuses another block."""
+        with open(self._filler, "wb", buffering=0) as out:
+            for block in (65536, 512):  # large blocks, then the last part of a page
+                with contextlib.suppress(OSError):
+                    while True:
+                        out.write(b"\0" * block)
+
+    def free(self) -> None:
+        self._filler.unlink()
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "--lazy", str(self.path)], check=False)
+
+
+@pytest.fixture()
+def small_disk(data_dir, monkeypatch) -> SmallDisk:
+    """Floe's data folder on its own 64 MB file system (see SmallDisk), empty and writable to start."""
+    (data_dir / "disk").mkdir()
+    disk = SmallDisk(data_dir / "disk", size_mb=64)
+    monkeypatch.setenv("FLOE_DATA_DIR", str(disk.path))
+    yield disk
+    disk.unmount()

@@ -9,8 +9,10 @@ from app.ui.analysis_sidebar import active_analysis, analysis_store
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
 from app.ui.chat_view import feedback_controls
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
+from app.ui.data_folder import data_folder_notice
 from app.ui.owner import conversation_owner, single_local_user
 from backends import BackendError, ChatParams
+from backends.data_folder import DataFolderUnwritable
 from sql_agent.agent import SqlAgent, backend_generator
 from sql_agent.analysis_store import SavedTurn, follow_up_context
 from sql_agent.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
@@ -146,12 +148,17 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
 
 def save_turn(answer) -> None:
     """Keep a new turn with the analysis shown, starting one if this is its first question."""
-    aid = st.session_state.get(state.ANALYSIS) or analyses.create(owner)
-    st.session_state[state.ANALYSIS] = aid
-    analyses.add_turn(owner, aid, answer, source.name)
+    try:
+        aid = st.session_state.get(state.ANALYSIS) or analyses.create(owner)
+        st.session_state[state.ANALYSIS] = aid
+        analyses.add_turn(owner, aid, answer, source.name)
+    except DataFolderUnwritable as err:  # the folder stopped taking writes: say so, change nothing
+        st.error(err.user_message)
+        st.stop()
 
 
 backend_sidebar()
+read_only = data_folder_notice()  # reading works; building the sample or saving a turn cannot
 st.title("Ask your data")
 analyses = analysis_store()
 owner = conversation_owner()
@@ -163,6 +170,8 @@ try:
     source, semantic = pick_source()
 except (DatabaseError, FileNotFoundError, ValueError) as err:
     st.error(str(err))
+except BackendError as err:  # e.g. the sample database cannot be built in a read-only data folder
+    st.error(err.user_message)
 else:
     if source is None:
         st.info("Choose a data source in the sidebar.")
@@ -183,7 +192,9 @@ for turn in turns:
 if agent is None:
     st.stop()
 
-question = st.chat_input("Ask a question about this data") or st.session_state.pop(state.SQL_PENDING, None)
+question = st.chat_input("Ask a question about this data", disabled=read_only) or st.session_state.pop(
+    state.SQL_PENDING, None
+)
 if question:
     with st.spinner("Writing and checking SQL…"):
         try:

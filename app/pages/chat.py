@@ -13,10 +13,12 @@ from app.ui.backend_session import (
 )
 from app.ui.chat_view import render_message, show_queue_place
 from app.ui.conversation_sidebar import active_conversation, conversation_store
+from app.ui.data_folder import data_folder_notice
 from app.ui.documents_context import with_documents
 from app.ui.owner import conversation_owner
 from app.ui.setup_panel import setup_panel
 from backends import BackendError, ChatParams
+from backends.data_folder import DataFolderUnwritable
 from conversations import ChatTurn
 from rag.errors import RagError
 
@@ -29,7 +31,8 @@ store = conversation_store()
 if (previous_turn := st.session_state.pop(state.CHAT_TURN, None)) is not None:
     previous_turn.settled.wait(STOPPED_ANSWER_WAIT_S)
 owner = conversation_owner()
-cid = active_conversation(store, owner)
+read_only = data_folder_notice()  # a read-only or full data folder: say so, save nothing
+cid = active_conversation(store, owner, read_only)
 
 try:  # the cap is shown here and enforced by the backend wrapper (conversations/limits.py)
     answer_cap = usage_limits().max_tokens_per_answer or 8192
@@ -52,17 +55,21 @@ st.sidebar.toggle(
 )
 
 st.title("Chat")
+if cid is None:  # nothing stored yet and nothing can be: the data folder notice explains
+    st.stop()
 messages = store.messages(owner, cid)
 for i, message in enumerate(messages):
-    render_message(store, owner, message, is_last=i == len(messages) - 1)
+    render_message(store, owner, message, is_last=i == len(messages) - 1, read_only=read_only)
 
 if current_backend_name() is None:  # e.g. a hosted deploy with no keys yet: explain, don't fail
     setup_panel()
     st.stop()
 
-answering = bool(st.session_state.get(state.PENDING_PROMPT) or st.session_state.get(state.RETRY))
-prompt = st.chat_input("Message Floe", disabled=answering)
-if prompt and not answering:
+answering = not read_only and bool(
+    st.session_state.get(state.PENDING_PROMPT) or st.session_state.get(state.RETRY)
+)
+prompt = st.chat_input("Message Floe", disabled=answering or read_only)
+if prompt and not answering and not read_only:
     if not messages:
         store.rename(owner, cid, prompt[:48])
     store.append(owner, cid, "user", prompt)
@@ -99,6 +106,8 @@ if answering:
                 st.write_stream(deltas)
             finally:
                 deltas.close()  # on Stop, Streamlit interrupts here; the partial answer is saved as stopped
+        except DataFolderUnwritable:
+            pass  # the folder became read-only or full: after the rerun the data folder notice says so
         except (BackendError, RagError) as err:  # nothing could start: record why in the conversation
             hint = getattr(err, "hint", "")
             store.append(owner, cid, "assistant", "", "error", {"error": err.user_message, "hint": hint})

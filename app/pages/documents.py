@@ -7,6 +7,7 @@ from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_settings
 from app.ui.citations import render_citations, where
 from app.ui.config import data_dir, upload_limit_bytes
+from app.ui.data_folder import data_folder_notice
 from app.ui.owner import conversation_owner
 from backends import BackendError
 from backends.local_embeddings import get_embedder
@@ -40,6 +41,7 @@ def memory_index(path: str, generation: int) -> MemoryIndex:
 
 backend_sidebar()
 path = store_path(data_dir(), conversation_owner())
+read_only = data_folder_notice()  # a read-only or full data folder: say so, save nothing
 st.title("Documents")
 st.caption(
     "Ask questions about your files. Every answer cites numbered passages that you can open and check."
@@ -54,8 +56,9 @@ with st.form("upload", clear_on_submit=False, border=False):
         accept_multiple_files=True,
         key=f"uploader-{round_}",
         help="Text, Markdown, PDF (with a text layer) or HTML.",  # the uploader itself shows the size limit
+        disabled=read_only,
     )
-    submitted = st.form_submit_button("Add to the index", icon=":material/upload:")
+    submitted = st.form_submit_button("Add to the index", icon=":material/upload:", disabled=read_only)
 if submitted and not uploads:
     st.warning(
         "Choose one or more files first, then press *Add to the index*.", icon=":material/upload_file:"
@@ -113,9 +116,15 @@ for doc in documents:
     pages = f"{doc.pages} pages · " if doc.pages else ""
     size = f"{doc.size_bytes / 1024:.1f} KB"
     facts_col.caption(f"{doc.chunks} chunks · {pages}{size} · added {doc.added_at:%Y-%m-%d %H:%M}")
-    if delete_col.button("", icon=":material/delete:", key=f"delete-{doc.file}", help=f"Delete {doc.file}"):
-        with Store(path) as store:
-            store.delete_document(doc.file)
+    if delete_col.button(
+        "", icon=":material/delete:", key=f"delete-{doc.file}", help=f"Delete {doc.file}", disabled=read_only
+    ):
+        try:
+            with Store(path) as store:
+                store.delete_document(doc.file)
+        except RagError as err:  # e.g. the disk filled up since the page was drawn
+            st.error(err.user_message)
+            st.stop()
         st.session_state.pop(state.DOCS_ANSWER, None)
         st.rerun()
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import current_settings
+from app.ui.data_folder import data_folder_notice
 from backends import PROVIDERS, BackendError, create_backend, is_configured, is_installed
 
 FIELDS = {
@@ -31,6 +32,7 @@ FIELDS = {
     ],
 }
 
+data_folder_notice()
 st.title("Settings")
 st.caption("Values entered here apply to this browser session only and are never displayed again.")
 overrides = st.session_state.setdefault(state.OVERRIDES, {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backends.data_folder import DataFolderUnwritable
 from conversations import ConversationStore, StoredMessage
 
 from . import state
@@ -22,25 +23,39 @@ def usage_line(meta: dict) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def feedback_controls(store: ConversationStore, owner: str, mid: str, score: int | None, comment: str | None):
+def feedback_controls(
+    store: ConversationStore,
+    owner: str,
+    mid: str,
+    score: int | None,
+    comment: str | None,
+    read_only: bool = False,
+):
     """Thumbs up or down on a stored answer (a chat message or an analysis turn), and a comment once rated."""
     key, comment_key = f"fb-{mid}", f"fb-comment-{mid}"
     if key not in st.session_state and score is not None:
         st.session_state[key] = score
 
     def save() -> None:
-        store.set_feedback(owner, mid, st.session_state.get(key), st.session_state.get(comment_key))
+        try:
+            store.set_feedback(owner, mid, st.session_state.get(key), st.session_state.get(comment_key))
+        except DataFolderUnwritable:
+            pass  # the data folder notice, shown on this rerun, explains; nothing was changed
 
-    st.feedback("thumbs", key=key, on_change=save)
+    st.feedback("thumbs", key=key, on_change=save, disabled=read_only)
     if st.session_state.get(key) is not None:
-        st.text_input("Comment (optional)", value=comment or "", key=comment_key, on_change=save)
+        st.text_input(
+            "Comment (optional)", value=comment or "", key=comment_key, on_change=save, disabled=read_only
+        )
 
 
 def _retry() -> None:
     st.session_state[state.RETRY] = True
 
 
-def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_last: bool) -> None:
+def render_message(
+    store: ConversationStore, owner: str, m: StoredMessage, is_last: bool, read_only: bool = False
+) -> None:
     with st.chat_message(m.role):
         if m.content:
             st.markdown(m.content)
@@ -51,7 +66,7 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
             st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
         if m.status == "error":
             st.error(f"{meta.get('error', 'The backend failed.')} {meta.get('hint', '')}".strip())
-            if is_last:
+            if is_last and not read_only:
                 st.button("Retry", key=f"retry-{m.id}", icon=":material/refresh:", on_click=_retry)
         if meta.get("citations"):
             st.caption("Sources from your documents:")
@@ -61,7 +76,7 @@ def render_message(store: ConversationStore, owner: str, m: StoredMessage, is_la
         if line := usage_line(meta):
             st.caption(line)
         if m.status != "error":
-            feedback_controls(store, owner, m.id, m.feedback, m.feedback_comment)
+            feedback_controls(store, owner, m.id, m.feedback, m.feedback_comment, read_only)
 
 
 def show_queue_place(slot, ahead: int | None) -> None:

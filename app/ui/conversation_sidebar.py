@@ -6,6 +6,7 @@ import os
 
 import streamlit as st
 
+from backends.data_folder import DataFolderUnwritable
 from conversations import ConversationStore, to_json, to_markdown
 
 from . import state
@@ -19,6 +20,18 @@ def _store(path: str) -> ConversationStore:
 
 def conversation_store() -> ConversationStore:
     return _store(os.path.join(data_dir(), "conversations.sqlite"))
+
+
+def _saving(write):
+    """A widget callback that writes; if the data folder refuses, the page's notice says why."""
+
+    def callback(*args) -> None:
+        try:
+            write(*args)
+        except DataFolderUnwritable:
+            pass  # the data folder notice, shown on this rerun, explains; nothing was changed
+
+    return callback
 
 
 def _new(store: ConversationStore, owner: str) -> None:
@@ -53,11 +66,18 @@ def unique_labels(oldest_first: list[tuple[str, str]]) -> dict[str, str]:
     return labels
 
 
-def active_conversation(store: ConversationStore, owner: str) -> str:
-    """Render the conversation controls; return the id of the conversation to show."""
+def active_conversation(store: ConversationStore, owner: str, read_only: bool = False) -> str | None:
+    """Render the conversation controls; return the id of the conversation to show.
+
+    read_only: the data folder cannot be written, so only reading and exporting are offered;
+    None when there is no conversation and none can be created.
+    """
     conversations = store.list(owner)
     if not conversations:
-        store.create(owner)
+        try:
+            store.create(owner)
+        except DataFolderUnwritable:
+            return None
         conversations = store.list(owner)
     ids = [c.id for c in conversations]
     labels = unique_labels([(c.id, c.title) for c in reversed(conversations)])
@@ -69,7 +89,14 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
     sb.subheader("Conversations")
     if owner.startswith("visitor:"):
         sb.caption("Kept for this browser session only.")
-    sb.button("New chat", icon=":material/add:", on_click=_new, args=(store, owner), width="stretch")
+    sb.button(
+        "New chat",
+        icon=":material/add:",
+        on_click=_saving(_new),
+        args=(store, owner),
+        width="stretch",
+        disabled=read_only,
+    )
     # The picker's key changes with the titles: a browser keeps showing a keyed widget's old labels.
     picker_key = f"conversation-picker-{hash(tuple(titles.items()))}"
     sb.selectbox(
@@ -87,8 +114,9 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
             "Title",
             value=conversation.title,
             key=f"rename-{cid}",
-            on_change=_rename,
+            on_change=_saving(_rename),
             args=(store, owner, cid),
+            disabled=read_only,
         )
         # Built only when clicked (on Streamlit's download thread), not on every rerun.
         st.download_button(
@@ -103,6 +131,12 @@ def active_conversation(store: ConversationStore, owner: str) -> str:
             f"{conversation.title}.json",
             "application/json",
         )
-        st.button("Clear messages", on_click=store.clear, args=(owner, cid))
-        st.button("Delete conversation", type="primary", on_click=_delete, args=(store, owner, cid))
+        st.button("Clear messages", on_click=_saving(store.clear), args=(owner, cid), disabled=read_only)
+        st.button(
+            "Delete conversation",
+            type="primary",
+            on_click=_saving(_delete),
+            args=(store, owner, cid),
+            disabled=read_only,
+        )
     return cid

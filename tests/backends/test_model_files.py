@@ -11,6 +11,7 @@ import pytest
 
 import backends.local as local
 from backends import create_backend, load_settings
+from backends.data_folder import DataFolderUnwritable
 from backends.model_catalog import CATALOG, QWEN_CODER_1_5B, CatalogModel, ModelPart
 from backends.model_files import ModelChecksumError, ModelNotInstalled, part_files, verified_file
 
@@ -66,6 +67,20 @@ def test_a_second_start_uses_the_assembled_file_without_reading_the_parts(tmp_pa
     again = verified_file(model, tmp_path / "data", lambda *a: calls.append(a))
     assert again == first and (again.stat().st_ino, again.stat().st_mtime_ns) == stamp
     assert calls == []
+
+
+def test_a_read_only_data_folder_uses_a_verified_model_and_cannot_assemble_a_new_one(
+    small_disk, monkeypatch, tmp_path
+):
+    assembled = fake_model(tmp_path / "site", CHUNKS, monkeypatch)
+    path = verified_file(assembled, small_disk.path)
+    small_disk.read_only()
+    assert verified_file(assembled, small_disk.path) == path  # no lock file, no new record needed
+    smollm2 = CATALOG["smollm2-135m"]
+    assert verified_file(smollm2, small_disk.path) == part_files(smollm2)[0]  # checked, not recorded
+    another = fake_model(tmp_path / "site2", CHUNKS[:2], monkeypatch)
+    with pytest.raises(DataFolderUnwritable, match="read-only file system.*cannot be assembled there"):
+        verified_file(another, small_disk.path)
 
 
 def test_a_missing_part_is_named_and_nothing_is_written(tmp_path, monkeypatch):
