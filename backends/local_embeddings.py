@@ -74,6 +74,9 @@ class MiniLMEmbedder:
         self._batcher.enable_truncation(MAX_INPUT_TOKENS)
         self._batcher.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
         options = ort.SessionOptions()
+        # The arena keeps every batch's peak allocation for the life of the process: 0.49 GB RSS after
+        # ingesting the test corpus with it, 0.31 GB without.
+        options.enable_cpu_mem_arena = False
         if threads:
             options.intra_op_num_threads = threads
         path = _checked(model_path or _model_path(), MODEL_SHA256)
