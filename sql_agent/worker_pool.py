@@ -42,6 +42,9 @@ class Worker:
     conn: Connection
     idle_since: float = field(default_factory=time.monotonic)
     killed: bool = False  # by the pool, not by the kernel
+    # close() and a request's own failure can kill the same worker at once; closing its pipe twice
+    # would close whatever file reused the descriptor in between.
+    _kill_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def pid(self) -> int:
@@ -62,10 +65,13 @@ class Worker:
             raise WorkerFailed(self._death_note()) from None
 
     def kill(self) -> None:
-        self.killed = True
-        self.process.kill()
-        self.process.wait()
-        self.conn.close()
+        with self._kill_lock:
+            self.killed = True
+            if self.conn.closed:
+                return
+            self.process.kill()
+            self.process.wait()
+            self.conn.close()
 
     def _death_note(self) -> str:
         code = self.process.wait()
