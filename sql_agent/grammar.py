@@ -121,6 +121,11 @@ KEYWORDS = [
     "MINUTES",
     "SECONDS",
     "WEEKS",
+    "SAMPLE",
+    "RESERVOIR",
+    "BERNOULLI",
+    "SYSTEM",
+    "PERCENT",
 ]
 PUNCTUATION = ["(", ")", ",", ".", "*", "+", "-", "/", "//", "%", "=", "==", "<", ">", "<=", ">="]
 PUNCTUATION += ["<>", "!=", "||", "::", "[", "]", ":", "{", "}", "->", "->>", "^"]

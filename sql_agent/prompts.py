@@ -15,11 +15,12 @@ Rules:
 # What a small model most often gets wrong in each dialect, as short reminders.
 DIALECT_NOTES = {
     "duckdb": """DuckDB notes:
-- Dates: date_trunc('month', d), extract(year FROM d), strftime(d, '%Y-%m'), d - INTERVAL 7 DAY, current_date.
-- / divides as a decimal; // is integer division. Cast with CAST(x AS type) or x::type.
-- Text: || concatenates; ILIKE matches ignoring case; string_split(s, ','), regexp_matches(s, 'p').
-- Lists are 1-based: l[1], len(l), unnest(l), list_contains(l, x); struct fields: s.field or s['field'].
-- Quote identifiers with double quotes, text values with single quotes.""",
+- SELECT * EXCLUDE (a, b); SELECT * REPLACE (upper(c) AS c); COLUMNS('^trip_') picks columns by regex.
+- GROUP BY ALL and ORDER BY ALL use every non-aggregated column. A random sample: FROM t USING SAMPLE 10%.
+- Lists and strings are 1-based: l[1], l[:2]; [1, 2] is a list, {'a': 1} a struct; s.field; JSON: j->>'key'.
+- Dates: date_trunc('month', d), extract(year FROM d), datediff('minute', a, b), strftime(d, '%Y-%m').
+- / divides as a decimal, // is integer division; CAST(x AS type) or x::type.
+- ILIKE matches ignoring case; string_split(s, ','), regexp_extract(s, 'p'); || concatenates.""",
     "snowflake": """Snowflake notes:
 - Dates: DATE_TRUNC('MONTH', d), YEAR(d), DATEADD(day, -7, d), CURRENT_DATE().
 - Text: || concatenates; ILIKE matches ignoring case; IFF(cond, a, b).
