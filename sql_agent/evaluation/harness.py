@@ -51,6 +51,10 @@ def eval_command(args) -> int:
         args.max_repairs,
         args.backend,
         bare=args.pipeline == "bare",
+        spread=args.spread,
+        few_shot=args.few_shot,
+        constrain=args.grammar,
+        candidates=args.candidates,
     )
     if generate_for is not None:
         card = {"model": model, "pipeline": args.pipeline, **card}
