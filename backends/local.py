@@ -174,6 +174,7 @@ class LocalBackend:
 
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         payload = [m.as_dict() for m in messages]
+        grammar = _grammar(params.grammar)
 
         def events(cancel: threading.Event) -> Iterator[str | QueueStatus]:
             ticket = self._line.join()
@@ -188,6 +189,8 @@ class LocalBackend:
                     temperature=params.temperature,
                     top_p=params.top_p,
                     max_tokens=params.max_tokens,
+                    grammar=grammar,
+                    seed=params.seed,
                 )
                 try:
                     for chunk in chunks:
@@ -220,6 +223,15 @@ class LocalBackend:
             raise
         except Exception as exc:
             raise Unsupported(f"The offline embedding model failed ({type(exc).__name__}).") from None
+
+
+def _grammar(text: str | None):
+    """The GBNF text parsed by llama.cpp; a grammar it cannot parse is a programming error, not the user's."""
+    if not text:
+        return None
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
 
 
 def create(settings: LocalSettings, policy: StreamPolicy) -> LocalBackend:

@@ -24,6 +24,8 @@ class ChatParams:
     temperature: float = 0.7
     top_p: float = 0.95
     max_tokens: int = 512
+    grammar: str | None = None  # llama.cpp GBNF the reply must follow; only the embedded backend honours it
+    seed: int | None = None  # for sampling at temperature > 0; None: the backend's choice
 
 
 @dataclass

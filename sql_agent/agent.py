@@ -7,6 +7,7 @@ backend is one adapter (`backend_generator`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,14 +18,16 @@ from . import prompts
 from .answer import follow_ups, summarise
 from .chart import choose_chart
 from .extract import extract_sql
+from .grammar import sql_grammar
 from .linking import DEFAULT_TOKEN_BUDGET, SchemaSlice, link_schema
 from .results import QueryResult
 from .sandbox import DatabaseError, QueryTimeout
-from .semantic import SemanticModel, closest_examples, match_verified
+from .semantic import SemanticModel, closest_examples, described_schema, match_verified
 from .sources import Source
 from .validate import DEFAULT_ROW_CAP, Checked, check_sql
 
-Generate = Callable[[Sequence[Message]], str]
+Generate = Callable[..., str]  # generate(messages, **options) -> reply; options: grammar, temperature, seed
+CANDIDATE_TEMPERATURE = 0.7
 
 
 @dataclass
@@ -75,6 +78,9 @@ class SqlAgent:
     row_cap: int = DEFAULT_ROW_CAP
     max_rows: int | None = None  # rows fetched for display (default: the source's limit)
     use_verified: bool = True
+    examples: int = 3  # verified queries shown as examples, the closest to the question first
+    constrain: bool = False  # decode under a grammar of the linked tables' names (embedded backend only)
+    candidates: int = 1  # > 1: execution-guided selection among this many replies
 
     def ask(self, question: str, history: tuple[str, str] | None = None) -> AgentAnswer:
         """Answer `question`; `history` is the previous (question, SQL) of this conversation."""
@@ -89,21 +95,28 @@ class SqlAgent:
             self._try(answer, 1, "", verified.sql)
         else:
             synonyms = self.semantic.synonyms_by_table() if self.semantic else None
-            answer.schema_slice = link_schema(question, schema, self.token_budget, synonyms)
-            examples = closest_examples(question, self.semantic)
+            answer.schema_slice = link_schema(question, self._described(schema), self.token_budget, synonyms)
+            examples = closest_examples(question, self.semantic, self.examples)
             messages = [
                 Message("system", prompts.system_prompt(self.source.dialect)),
                 Message("user", prompts.user_prompt(question, answer.schema_slice.text, examples, history)),
             ]
             if self.generate is None:
                 raise ValueError("This question needs a model, and the agent has none.")
+            options = {}
+            if self.constrain:
+                tables = [t for n in answer.schema_slice.tables if (t := schema.table(n))]
+                options["grammar"] = sql_grammar(tables)
             for number in range(1, self.max_repairs + 2):
                 answer.messages = list(messages)
-                t0 = time.perf_counter()
-                reply = self.generate(messages)
-                spent = time.perf_counter() - t0
+                if number == 1 and self.candidates > 1:
+                    reply, attempt, spent = self._first_of_candidates(answer, messages, options)
+                else:
+                    t0 = time.perf_counter()
+                    reply = self.generate(messages, **options)
+                    spent = time.perf_counter() - t0
+                    attempt = self._try(answer, number, reply, extract_sql(reply), spent)
                 model_s += spent
-                attempt = self._try(answer, number, reply, extract_sql(reply), spent)
                 if attempt.outcome == "ok":
                     break
                 messages += [
@@ -115,6 +128,35 @@ class SqlAgent:
         total = time.perf_counter() - started
         answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
         return answer
+
+    def _first_of_candidates(self, answer: AgentAnswer, messages, options) -> tuple[str, Attempt, float]:
+        """Execution-guided selection: the greedy reply and up to `candidates - 1` sampled ones, each
+        checked and run; the result most of them agree on wins (ties: the earlier reply). Stops as
+        soon as two runnable replies agree. Returns the chosen reply, its attempt and model seconds."""
+        trials: list[tuple[str, Attempt, AgentAnswer]] = []
+        spent = 0.0
+        for i in range(self.candidates):
+            sampling = {} if i == 0 else {"temperature": CANDIDATE_TEMPERATURE, "seed": i}
+            t0 = time.perf_counter()
+            reply = self.generate(messages, **options, **sampling)
+            spent += time.perf_counter() - t0
+            trial = AgentAnswer(answer.question)
+            attempt = self._try(trial, 1, reply, extract_sql(reply), time.perf_counter() - t0)
+            trials.append((reply, attempt, trial))
+            if _agreeing(trials):
+                break
+        reply, attempt, trial = _by_agreement(trials)
+        answer.attempts.append(attempt)
+        answer.result = trial.result
+        return reply, attempt, spent
+
+    def _described(self, schema):
+        """The schema the prompt shows: with semantic descriptions, built once per schema."""
+        cached = self.__dict__.get("_described_schema")
+        if cached is None or cached[0] is not schema:
+            cached = (schema, described_schema(schema, self.semantic))
+            self.__dict__["_described_schema"] = cached
+        return cached[1]
 
     def run_sql(self, sql: str, question: str = "") -> AgentAnswer:
         """Check and run SQL a person wrote or edited, with the same answer, chart and follow-ups."""
@@ -167,11 +209,43 @@ def _tables_in(sql: str, schema) -> list[str]:
     return [t.name for t in schema.tables if t.name.lower() in lowered]
 
 
+def _result_key(result: QueryResult) -> tuple:
+    """A result's rows as a multiset, columns in any order, floats rounded: two queries that answer
+    alike share a key even when they name or order their columns differently."""
+
+    def cell(v):
+        return repr(round(v, 6) if isinstance(v, float) else v)
+
+    return tuple(sorted(tuple(sorted(cell(v) for v in row)) for row in result.rows[:1000]))
+
+
+def _groups(trials) -> dict[tuple, list[int]]:
+    groups: dict[tuple, list[int]] = {}
+    for i, (_, attempt, trial) in enumerate(trials):
+        if attempt.outcome == "ok" and trial.result is not None:
+            groups.setdefault(_result_key(trial.result), []).append(i)
+    return groups
+
+
+def _agreeing(trials) -> bool:
+    return any(len(members) >= 2 for key, members in _groups(trials).items() if key)
+
+
+def _by_agreement(trials):
+    """The trial whose result most runnable trials share, a non-empty result before an empty one."""
+    groups = _groups(trials)
+    if not groups:
+        return trials[0]  # nothing ran: the greedy reply goes on to repair
+    best = max(groups.items(), key=lambda kv: (bool(kv[0]), len(kv[1]), -kv[1][0]))
+    return trials[best[1][0]]
+
+
 def backend_generator(backend, params: ChatParams | None = None) -> Generate:
-    """Adapts a backends.Backend to `generate(messages) -> str` (deterministic, short replies)."""
+    """Adapts a backends.Backend to `generate(messages, **options) -> str` (deterministic, short
+    replies); options override ChatParams fields (grammar, temperature, seed)."""
     params = params or ChatParams(max_tokens=320, temperature=0.0)
 
-    def generate(messages: Sequence[Message]) -> str:
-        return "".join(backend.chat(list(messages), params))
+    def generate(messages: Sequence[Message], **options) -> str:
+        return "".join(backend.chat(list(messages), dataclasses.replace(params, **options)))
 
     return generate

@@ -59,7 +59,26 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--oracle-faults", action="store_true", help="replace the model by gold SQL with a seeded fault"
     )
+    ev.add_argument(
+        "--pipeline",
+        choices=("agent", "bare"),
+        default="agent",
+        help="bare: one prompt with the whole schema DDL, no linking, checks or repair (the baseline)",
+    )
+    ev.add_argument(
+        "--few-shot",
+        type=int,
+        default=0,
+        help="examples shown per question, from the suite's other items on the same database",
+    )
+    ev.add_argument(
+        "--grammar", action="store_true", help="decode under a grammar of the linked schema's names"
+    )
+    ev.add_argument(
+        "--candidates", type=int, default=1, help="replies per question, chosen by agreement of results"
+    )
     ev.add_argument("--limit", type=int)
+    ev.add_argument("--spread", action="store_true", help="take the --limit items evenly across the suite")
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--max-repairs", type=int, default=2)
     ev.add_argument("--eval-dir", help="default: ../shared/eval next to the repository")

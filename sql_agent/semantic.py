@@ -3,12 +3,15 @@ relationships, verified queries), and matching a question to a verified query.""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
 import yaml
+
+from .schema import Schema
 
 SEMANTIC_DIR = Path(__file__).parent / "semantic"
 VERIFIED_MATCH_THRESHOLD = 0.85
@@ -149,3 +152,23 @@ def closest_examples(question: str, model: SemanticModel | None, k: int = 3) -> 
         reverse=True,
     )
     return scored[:k]
+
+
+def described_schema(schema: Schema, model: SemanticModel | None) -> Schema:
+    """The schema with the semantic model's table and column descriptions as comments where the
+    database has none, so the prompt says what "revenue" or a status code means."""
+    if model is None:
+        return schema
+    columns = {(c.table.lower(), c.name.lower()): c.description for c in model.columns if c.description}
+    tables = {t.lower(): d for t, d in model.table_descriptions.items() if d}
+    described = []
+    for table in schema.tables:
+        key = table.name.lower()
+        cols = tuple(
+            dataclasses.replace(c, comment=c.comment or columns.get((key, c.name.lower()), ""))
+            for c in table.columns
+        )
+        described.append(
+            dataclasses.replace(table, columns=cols, comment=table.comment or tables.get(key, ""))
+        )
+    return dataclasses.replace(schema, tables=tuple(described))

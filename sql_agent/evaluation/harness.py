@@ -14,6 +14,9 @@ import sqlglot
 from ..agent import SqlAgent, backend_generator
 from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
 from ..sources import DuckDBSource
+from ..validate import check_sql
+from .baseline import bare_answer
+from .examples import example_model
 from .faults import RepairOracle, inject_fault
 from .scoring import gold_is_ordered, results_match
 from .suites import default_eval_dir, load_suite
@@ -39,19 +42,50 @@ def eval_command(args) -> int:
             return 5
         generate = backend_generator(backend)
         generate_for = lambda item, source: generate  # noqa: E731
+        model = backend.info().default_model
     card, details = run_suite(
-        args.suite, eval_dir, generate_for, args.limit, args.seed, args.max_repairs, args.backend
+        args.suite,
+        eval_dir,
+        generate_for,
+        args.limit,
+        args.seed,
+        args.max_repairs,
+        args.backend,
+        bare=args.pipeline == "bare",
+        spread=args.spread,
+        few_shot=args.few_shot,
+        constrain=args.grammar,
+        candidates=args.candidates,
     )
+    if generate_for is not None:
+        card = {"model": model, "pipeline": args.pipeline, **card}
     print(json.dumps(card, indent=2))
     if args.details:
         Path(args.details).write_text(json.dumps(details, indent=1, default=str))
     return 0
 
 
-def run_suite(suite_name, eval_dir, generate_for, limit=None, seed=0, max_repairs=2, backend_name=""):
-    """generate_for(item, source) -> generate; None: the oracle-faults mode."""
+def run_suite(
+    suite_name,
+    eval_dir,
+    generate_for,
+    limit=None,
+    seed=0,
+    max_repairs=2,
+    backend_name="",
+    bare=False,
+    spread=False,
+    few_shot=0,
+    constrain=False,
+    candidates=1,
+):
+    """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
+    prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
+    items on the same database the prompt shows (examples.py). `constrain`, `candidates`: the agent's grammar and
+    execution-guided selection. `spread`: the `limit` items are taken evenly across
+    the suite rather than from its start (defog's first 25 all ask one database)."""
     suite = load_suite(suite_name, eval_dir)
-    items = suite.items[:limit] if limit else suite.items
+    items = _subset(suite.items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
     records = []
@@ -77,33 +111,56 @@ def run_suite(suite_name, eval_dir, generate_for, limit=None, seed=0, max_repair
             generate = RepairOracle(faulty)
         else:
             generate = generate_for(item, source)
-        agent = SqlAgent(source, generate, None, max_repairs=max_repairs, max_rows=EVAL_LIMITS.max_rows)
+        agent = SqlAgent(
+            source,
+            generate,
+            example_model(item, suite.items) if few_shot else None,
+            max_repairs=max_repairs,
+            max_rows=EVAL_LIMITS.max_rows,
+            use_verified=False,  # another item's gold answer is never reused as this item's answer
+            examples=few_shot,
+            constrain=constrain,
+            candidates=candidates,
+        )
         started = time.perf_counter()
         try:
-            answer = agent.ask(item.question)
+            if bare:
+                answer = bare_answer(source, generate, item.question, EVAL_LIMITS.max_rows)
+            else:
+                answer = agent.ask(item.question)
         except Exception as err:  # a backend failure is a wrong answer, recorded with its reason
             records.append({"key": item.key, "error": f"{type(err).__name__}: {err}", "latency_s": 0.0})
             continue
         latency = time.perf_counter() - started
-        records.append(_record(item, answer, gold_results, fault, latency))
+        records.append(_record(item, answer, gold_results, fault, latency, source.schema))
     for s in sources.values():
         s.close()
     card = _scorecard(suite, records, skipped, generate_for is None, backend_name, len(items))
     return card, records
 
 
-def _record(item, answer, gold_results, fault, latency) -> dict:
+def _subset(items: list, limit: int | None, spread: bool) -> list:
+    if not limit or limit >= len(items):
+        return items
+    if not spread:
+        return items[:limit]
+    return [items[i * len(items) // limit] for i in range(limit)]
+
+
+def _record(item, answer, gold_results, fault, latency, schema) -> dict:
     first = answer.attempts[0] if answer.attempts else None
     correct_final = answer.ok and any(results_match(g, answer.result.rows, o) for g, o in gold_results)
+    # valid = passed the checks and ran, the same test on the first try and after repair (a first
+    # try that failed in the database used to count as valid, and repairs looked like losses)
     first_ok = bool(first and first.outcome == "ok")
     return {
         "key": item.key,
         "question": item.question,
         "fault": fault,
         "attempts": [{"outcome": a.outcome, "sql": a.sql, "message": a.message} for a in answer.attempts],
-        "valid_first": first is not None and first.outcome not in ("no_sql", "blocked", "invalid"),
+        "valid_first": first_ok,
         "valid_final": answer.ok,
-        "hallucinated": first is not None and first.outcome == "invalid" and _hallucinated(first.message),
+        "hallucinated": bool(first and first.sql and _hallucinated(first.sql, schema)),
         "correct_first": first_ok and correct_final and len(answer.attempts) == 1,
         "correct_final": correct_final,
         "caught_before_run": first is not None and first.outcome in ("invalid", "blocked"),
@@ -113,10 +170,11 @@ def _record(item, answer, gold_results, fault, latency) -> dict:
     }
 
 
-def _hallucinated(message: str) -> bool:
-    return message.startswith(("There is no table", "There is no column", "There is no function")) or (
-        " There is no " in message
-    )
+def _hallucinated(sql: str, schema) -> bool:
+    """The first try names a table, column or function the database lacks, whatever the pipeline
+    did about it (the bare baseline checks nothing, so the agent's verdict cannot be the measure)."""
+    checked = check_sql(sql, schema.dialect, schema, row_cap=None)
+    return any(issue.kind in HALLUCINATION_KINDS for issue in checked.issues)
 
 
 def _rate(records, key) -> float:

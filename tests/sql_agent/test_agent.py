@@ -130,3 +130,55 @@ def test_repair_loop_with_the_embedded_model(sample_source):
     for attempt in answer.attempts:
         assert attempt.reply
         assert attempt.outcome == "ok" or attempt.message
+
+
+def test_candidates_are_chosen_by_agreement_of_their_results(sample_source):
+    calls = []
+    replies = [
+        "SELECT count(*) FROM orders",  # greedy: wrong table
+        "SELECT count(*) AS n FROM customers",
+        "SELECT count(customer_id) FROM customers",  # agrees with the second: selection stops here
+        "SELECT 1",
+    ]
+
+    def model(messages, **options):
+        calls.append(options)
+        return replies[len(calls) - 1]
+
+    answer = SqlAgent(sample_source, model, candidates=4).ask("How many customers are there?")
+    assert len(calls) == 3
+    assert calls[0] == {} and calls[1]["temperature"] > 0 and calls[1]["seed"] != calls[2]["seed"]
+    assert answer.ok and len(answer.attempts) == 1
+    assert answer.result.rows == sample_source.run("SELECT count(*) FROM customers").rows
+
+
+def test_without_agreement_the_greedy_reply_stands_and_failures_are_repaired(sample_source):
+    replies = iter(["SELECT segmnt FROM customers", "SELECT nothing", "SELECT segment FROM customers"])
+    answer = SqlAgent(sample_source, lambda m, **o: next(replies), candidates=2).ask("Segments?")
+    assert [a.outcome for a in answer.attempts] == ["invalid", "ok"]
+
+
+def test_a_constrained_agent_sends_a_grammar_of_the_linked_tables(sample_source):
+    sent = []
+
+    def model(messages, **options):
+        sent.append(options.get("grammar"))
+        return "SELECT count(*) FROM customers"
+
+    answer = SqlAgent(sample_source, model, constrain=True, token_budget=400).ask("How many customers?")
+    grammar = sent[0]
+    assert answer.ok and grammar.startswith("root ::=")
+    assert '"customers"' in grammar and '"segment"' in grammar
+    left_out = set(sample_source.schema.table_names) - set(answer.schema_slice.tables)
+    assert left_out and not any(f'"{t}"' in grammar for t in left_out)
+
+
+def test_the_prompt_carries_dialect_notes_and_semantic_descriptions(sample_source):
+    from sql_agent.semantic import SemanticColumn, SemanticModel
+
+    semantic = SemanticModel("m", columns=(SemanticColumn("customers", "city", "Where the customer lives"),))
+    model = scripted("SELECT city FROM customers")
+    SqlAgent(sample_source, model, semantic, use_verified=False).ask("Which cities do customers live in?")
+    system, user = model.calls[0][0].content, model.calls[0][1].content
+    assert "DuckDB notes" in system and "date_trunc" in system
+    assert "Where the customer lives" in user

@@ -56,3 +56,76 @@ def test_oracle_faults_on_duckdb_nsql_are_mostly_caught_and_repaired(sample_db_p
             assert stats["caught_before_run"] >= stats["n"] - 1
     assert card["accuracy_after_repair"] > card["accuracy_first_try"]
     assert card["accuracy_after_repair"] >= 0.8
+
+
+@pytest.mark.skipif(not (EVAL_DIR / "duckdb-nsql").exists(), reason=f"no evaluation data at {EVAL_DIR}")
+def test_bare_baseline_shows_the_whole_schema_and_runs_the_reply_unchecked():
+    from sql_agent.evaluation.suites import load_suite
+
+    items = {i.question: i for i in load_suite("duckdb-nsql", EVAL_DIR).items[:4]}
+    prompts = []
+
+    def generate_for(item, source):
+        def generate(messages):
+            prompts.append(messages[-1].content)
+            # half the replies name a table the database lacks; the others are the gold SQL
+            return "SELECT no_such_column FROM t" if len(prompts) % 2 else items[item.question].gold[0]
+
+        return generate
+
+    card, records = run_suite("duckdb-nsql", EVAL_DIR, generate_for, limit=4, bare=True)
+    assert card["items_scored"] == 4 and card["execution_accuracy"] == 0.5
+    # an unchecked reply naming a missing table fails in the database: invalid, and counted
+    assert card["valid_sql_rate_first_try"] == card["valid_sql_rate_after_repair"] == 0.5
+    assert card["hallucinated_identifier_rate"] == 0.5
+    assert all(len(r["attempts"]) == 1 for r in records)
+    assert all(p.count("CREATE TABLE") >= 1 and "e.g." not in p for p in prompts)
+
+
+def test_a_first_try_that_fails_in_the_database_is_not_valid_sql(sample_source):
+    from sql_agent.agent import SqlAgent
+    from sql_agent.evaluation.harness import _record
+    from sql_agent.evaluation.suites import EvalItem
+
+    replies = iter(["SELECT CAST(first_name AS INTEGER) FROM customers", "SELECT count(*) FROM customers"])
+    answer = SqlAgent(sample_source, lambda m: next(replies)).ask("How many customers?")
+    gold = [(sample_source.run("SELECT count(*) FROM customers").rows, False)]
+    record = _record(
+        EvalItem("k", sample_source.path, "q", ("",)), answer, gold, None, 1.0, sample_source.schema
+    )
+    assert not record["valid_first"] and record["valid_final"] and record["correct_final"]
+    assert not record["hallucinated"]
+
+
+def test_few_shot_examples_never_include_the_items_own_gold_sql(tmp_path):
+    from sql_agent.evaluation.examples import example_model
+    from sql_agent.evaluation.suites import EvalItem
+
+    db, other_db = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    item = EvalItem(
+        "1", db, "How many flights leave Boston?", ("SELECT count(*) FROM flights WHERE city='Boston'",)
+    )
+    items = [
+        item,
+        EvalItem(
+            "2",
+            db,
+            "Count the flights that depart from Boston",
+            ("select count(*) from flights where city='Boston';",),
+        ),
+        EvalItem(
+            "3",
+            db,
+            "How many flights leave Boston ?",
+            ("SELECT count(1) FROM flights WHERE city = 'Boston'",),
+        ),
+        EvalItem(
+            "4",
+            db,
+            "Which airlines fly to Denver?",
+            ("SELECT DISTINCT airline FROM flights WHERE dest='Denver'",),
+        ),
+        EvalItem("5", other_db, "How many flights leave Austin?", ("SELECT count(*) FROM flights2",)),
+    ]
+    pool = example_model(item, items).verified_queries
+    assert [q.name for q in pool] == ["4"]

