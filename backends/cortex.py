@@ -7,14 +7,17 @@ raw connection, and inside Streamlit in Snowflake (pass `connection_factory`).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from .cortex_rest import stream_complete
-from .errors import AuthError, BackendError, BadResponse, Unavailable
+from .errors import AuthError, BackendError, BadResponse, NotConfigured, Unavailable
 from .settings import CortexSettings
 from .streaming import ChatStream, StreamPolicy, estimate_message_tokens
 from .types import Capabilities, ChatParams, Health, Message, ProviderUsage
+
+ACCOUNT_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 COMPLETE_SQL = "SELECT SNOWFLAKE.CORTEX.COMPLETE(%s, PARSE_JSON(%s), PARSE_JSON(%s))"
 EMBED_SQL = (
@@ -155,4 +158,10 @@ class CortexBackend:
 
 
 def create(settings: CortexSettings, policy: StreamPolicy, connection_factory=None) -> CortexBackend:
+    if settings.account and not ACCOUNT_IDENTIFIER.fullmatch(settings.account):
+        # The account becomes part of a host name: anything else could point requests elsewhere.
+        raise NotConfigured(
+            "SNOWFLAKE_ACCOUNT must be an account identifier (letters, digits, '_', '-' and '.'), "
+            "such as myorg-myaccount."
+        )
     return CortexBackend(settings, policy, connection_factory)

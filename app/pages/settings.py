@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import current_settings
+from app.ui.config import SERVER_ADDRESS_KEYS, declared_local_run
 from app.ui.data_folder import data_folder_notice
 from backends import PROVIDERS, BackendError, create_backend, is_configured, is_installed
 
@@ -39,10 +40,15 @@ overrides = st.session_state.setdefault(state.OVERRIDES, {})
 # Fresh widget keys after each save: typed secrets then leave the browser session's widget state.
 form_round = st.session_state.setdefault(state.SETTINGS_FORM_ROUND, 0)
 
+local_run = declared_local_run()
 for name, fields in FIELDS.items():
     with st.expander(PROVIDERS[name].label), st.form(f"form-{name}"):
         values = {}
+        if not local_run and any(key in SERVER_ADDRESS_KEYS for key, _, _ in fields):
+            st.caption("On this deployment the server's address comes from its secrets, not from visitors.")
         for key, label, secret in fields:
+            if key in SERVER_ADDRESS_KEYS and not local_run:
+                continue
             placeholder = "set (hidden)" if secret and overrides.get(key) else ""
             values[key] = st.text_input(
                 label,

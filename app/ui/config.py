@@ -52,9 +52,26 @@ def deployment_config() -> dict[str, object]:
     return cfg
 
 
+# Settings a visitor may not choose on a shared deployment: the server would send requests (and any
+# key typed beside them) to whatever address a visitor wrote, internal ones included.
+SERVER_ADDRESS_KEYS = ("FLOE_OPENAI_BASE_URL",)
+
+
+def declared_local_run() -> bool:
+    """True only when whoever runs the app declared it a one-user local run."""
+    return str(deployment_config().get("FLOE_CONVERSATION_SCOPE") or "").strip().lower() == "local"
+
+
 def floe_config() -> dict[str, object]:
     cfg = deployment_config()
-    cfg.update({k: v for k, v in st.session_state.get(state.OVERRIDES, {}).items() if v not in (None, "")})
+    local = declared_local_run()
+    cfg.update(
+        {
+            k: v
+            for k, v in st.session_state.get(state.OVERRIDES, {}).items()
+            if v not in (None, "") and (local or k not in SERVER_ADDRESS_KEYS)
+        }
+    )
     return cfg
 
 

@@ -15,7 +15,7 @@ import uuid
 import streamlit as st
 
 from . import state
-from .config import deployment_config
+from .config import declared_local_run
 
 
 def _logged_in_user() -> str | None:
@@ -29,7 +29,7 @@ def _logged_in_user() -> str | None:
 
 def single_local_user() -> bool:
     """True only when whoever runs the app declared it a one-user local run."""
-    return str(deployment_config().get("FLOE_CONVERSATION_SCOPE") or "").strip().lower() == "local"
+    return declared_local_run()
 
 
 def conversation_owner() -> str:

@@ -39,3 +39,19 @@ def test_a_server_set_in_settings_appears_in_the_backend_picker_and_hides_its_ke
     at.switch_page("pages/chat.py").run()
     assert "OpenAI-compatible server" in at.selectbox(key=state.BACKEND).options
     assert "sk-ui-secret-987654321" not in page_text(at)
+
+
+def test_a_shared_deployment_never_lets_a_visitor_choose_the_servers_address(
+    llama_server, data_dir, monkeypatch
+):
+    monkeypatch.delenv("FLOE_CONVERSATION_SCOPE")  # not declared local: every visitor is a stranger
+    at = fresh_app()
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.label.startswith("Base URL")]
+    assert any("address comes from its secrets" in c.value for c in at.caption)
+    # Even a value placed in the session by other means is not used.
+    at.session_state[state.OVERRIDES] = {"FLOE_OPENAI_BASE_URL": llama_server}
+    at.run()
+    table = at.dataframe[0].value.set_index("backend")
+    assert table.loc["OpenAI-compatible server", "status"] == "not configured"

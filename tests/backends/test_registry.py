@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from backends import default_backend_name, is_configured, is_installed, load_settings
+import pytest
+
+from backends import (
+    NotConfigured,
+    create_backend,
+    default_backend_name,
+    is_configured,
+    is_installed,
+    load_settings,
+)
 from backends.cli import main
 
 CORTEX_SQL = {"SNOWFLAKE_ACCOUNT": "xy12345", "SNOWFLAKE_USER": "me", "SNOWFLAKE_PASSWORD": "pw"}
@@ -50,3 +59,10 @@ def test_the_cli_says_what_each_backend_needs_on_a_hosted_install(hosted_runtime
     assert "to use it: REPLICATE_API_TOKEN" in listing and "*" not in listing.split("(* =")[0]
     assert main(["chat", "Hello"]) == 1
     assert "no backend is set up" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("account", ["evil.example.com/x?", "169.254.169.254#", "me@internal:8080"])
+def test_a_snowflake_account_that_is_not_an_identifier_is_refused(account):
+    settings = load_settings({**CORTEX_SQL, "SNOWFLAKE_ACCOUNT": account})
+    with pytest.raises(NotConfigured, match="must be an account identifier"):
+        create_backend("cortex", settings)
