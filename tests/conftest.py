@@ -18,6 +18,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 ARTIFACTS = ROOT / "test-artifacts"
+# A whole streamed answer (up to the page's 512 tokens) in the browser: seconds on a quiet machine,
+# minutes when CI shares its 2 cores with other model runs. Waits end as soon as the answer is done.
+ANSWER_TIMEOUT_MS = 300_000
 
 
 def free_port() -> int:

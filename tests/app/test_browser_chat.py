@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, wait_until_idle
+from tests.conftest import ANSWER_TIMEOUT_MS, ARTIFACTS, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,7 +30,7 @@ def wait_for_the_answer(page, prompt: str):
     the conversation (titled by its first prompt) is the one selected."""
     messages = page.get_by_test_id("stChatMessage")
     expect(messages).to_have_count(2, timeout=120_000)
-    expect(messages.nth(1)).to_contain_text(re.compile(r"tok/s|out tokens"), timeout=120_000)
+    expect(messages.nth(1)).to_contain_text(re.compile(r"tok/s|out tokens"), timeout=ANSWER_TIMEOUT_MS)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
     expect(page.get_by_role("combobox", name="Conversation")).to_have_value(prompt[:48])
     return messages

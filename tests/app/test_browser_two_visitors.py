@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import running_app
+from tests.conftest import ANSWER_TIMEOUT_MS, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,7 +28,7 @@ def chat(page, url: str, text: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
     box.press("Enter")
-    expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text(DONE, timeout=120_000)
+    expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text(DONE, timeout=ANSWER_TIMEOUT_MS)
 
 
 def upload(page, name: str, text: str) -> None:
