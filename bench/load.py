@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from memory import tree_rss_gb  # noqa: E402
 
-from tests.conftest import background_server, free_port  # noqa: E402
+from tests.conftest import app_server_process  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DONE = r"tok/s|out tokens"
@@ -139,24 +138,8 @@ def main() -> int:
         global SQL_QUESTION
         SQL_QUESTION = "How many orders were placed in each year?"
     data = Path(tempfile.mkdtemp(prefix="floe-load-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FLOE_", "OPENAI_", "REPLICATE_", "SNOWFLAKE_"))
-    }
-    env.update(FLOE_DATA_DIR=str(data), FLOE_LOCAL_MODEL=args.model, FLOE_CONVERSATION_SCOPE="visitor")
-    cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.port", str(port)]
-    cmd += [
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with background_server(cmd, url + "/_stcore/health", data / "streamlit.log", cwd=ROOT, env=env) as server:
+    url, running = app_server_process(data, FLOE_LOCAL_MODEL=args.model, FLOE_CONVERSATION_SCOPE="visitor")
+    with running as server:
         print(
             f"model {args.model}; server pid {server.pid}; RSS at start {tree_rss_gb(server.pid) * 1024:.0f} MB"
         )

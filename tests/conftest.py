@@ -143,11 +143,10 @@ def hosted_runtime(monkeypatch):
         monkeypatch.setitem(sys.modules, module, None)
 
 
-@contextlib.contextmanager
-def running_app(data: Path, **settings: str):
+def app_server_process(data: Path, log_name: str = "streamlit.log", **settings: str):
     """`streamlit run app/streamlit_app.py` as a user starts it, on loopback, with its own data folder
-    and no FLOE_ or backend settings but `settings` (and the tiny model unless they name one); yields
-    its URL."""
+    and no FLOE_ or backend settings but `settings` (and the tiny model unless they name one).
+    Returns its URL and a context manager that runs it and yields the process."""
     data.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {
@@ -160,7 +159,14 @@ def running_app(data: Path, **settings: str):
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     cmd += ["--browser.gatherUsageStats", "false"]
     url = f"http://127.0.0.1:{port}"
-    with background_server(cmd, url + "/_stcore/health", data / "streamlit.log", cwd=ROOT, env=env):
+    return url, background_server(cmd, url + "/_stcore/health", data / log_name, cwd=ROOT, env=env)
+
+
+@contextlib.contextmanager
+def running_app(data: Path, **settings: str):
+    """The app (see app_server_process) for the length of the block; yields its URL."""
+    url, server = app_server_process(data, **settings)
+    with server:
         yield url
 
 

@@ -3,11 +3,9 @@ and check what a person would: the store is sound and the partial answer is ther
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
-import sys
 import time
 
 import pytest
@@ -15,30 +13,13 @@ from playwright.sync_api import expect
 
 from rag.store import Store
 from tests.app.test_browser_chat import open_chat, send
-from tests.conftest import ROOT, background_server, free_port
+from tests.conftest import app_server_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def serve(data, log_name: str):
-    port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FLOE_", "OPENAI_", "REPLICATE_", "SNOWFLAKE_"))
-    }
-    env.update(FLOE_DATA_DIR=str(data), FLOE_CONVERSATION_SCOPE="local")  # one history across restarts
-    cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.port", str(port)]
-    cmd += [
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    return url, background_server(cmd, url + "/_stcore/health", data / log_name, cwd=ROOT, env=env)
+    return app_server_process(data, log_name, FLOE_CONVERSATION_SCOPE="local")  # one history across restarts
 
 
 def streaming_answer(db, timeout_s: float = 120.0) -> str:
