@@ -68,52 +68,46 @@ def verified_file(model: CatalogModel, data_dir: str | Path, progress: Progress 
     """The model's GGUF, checked against the catalog's size and sha256; assembled first if needed."""
     models_dir = Path(data_dir) / "models"
     record = models_dir / f"{model.file_name}.verified"
-    path = part_files(model)[0] if not model.assembled else models_dir / model.file_name
+    path = _model_path(model, models_dir)
     if _is_recorded(record, path, model):  # verified before: only reads, so no lock is needed
         return path
     if problem := write_problem(models_dir):  # read-only or full: check in place, keep no record
-        return _verified_without_writing(model, path, problem, progress)
+        if not model.assembled:
+            _check_in_place(model, path, progress)
+        elif not _matches(model, path, progress):
+            raise DataFolderUnwritable(f"{problem.user_message} {model.label} cannot be assembled there.")
+        return path
     # One process assembles or hashes at a time; the others wait and then find the record.
     with FileLock(str(models_dir / f".{model.file_name}.lock")):
-        if not model.assembled:
-            path = part_files(model)[0]
-            if not _is_recorded(record, path, model):
-                _check_in_place(model, path, progress)
-                _write_record(record, path, model)
+        if _is_recorded(record, path, model):
             return path
-        target = models_dir / model.file_name
-        if _is_recorded(record, target, model):
-            return target
-        already_there = target.is_file() and target.stat().st_size == model.size_bytes
-        if already_there and _sha256(target, progress) == model.sha256:  # e.g. the record was deleted
-            _write_record(record, target, model)
-            return target
-        _assemble(model, part_files(model), target, progress)
-        _write_record(record, target, model)
-        return target
-
-
-def _verified_without_writing(
-    model: CatalogModel, path: Path, problem: DataFolderUnwritable, progress: Progress | None
-) -> Path:
-    if not model.assembled:
-        _check_in_place(model, path, progress)
+        if not model.assembled:
+            _check_in_place(model, path, progress)
+        elif not _matches(model, path, progress):  # a match: e.g. the record was deleted
+            _assemble(model, part_files(model), path, progress)
+        _write_record(record, path, model)
         return path
-    if path.is_file() and path.stat().st_size == model.size_bytes and _sha256(path, progress) == model.sha256:
-        return path
-    raise DataFolderUnwritable(f"{problem.user_message} {model.label} cannot be assembled there.")
 
 
 def needs_work(model: CatalogModel, data_dir: str | Path) -> bool:
     """True when verified_file would read the whole model (assemble or hash it) before returning."""
     models_dir = Path(data_dir) / "models"
-    path = models_dir / model.file_name
-    if not model.assembled:
-        try:
-            path = part_files(model)[0]
-        except ModelNotInstalled:
-            return False  # verified_file fails at once with the message
+    try:
+        path = _model_path(model, models_dir)
+    except ModelNotInstalled:
+        return False  # verified_file fails at once with the message
     return not _is_recorded(models_dir / f"{model.file_name}.verified", path, model)
+
+
+def _model_path(model: CatalogModel, models_dir: Path) -> Path:
+    """Where the GGUF is read from: the installed file itself, or the assembled one in the data folder."""
+    return models_dir / model.file_name if model.assembled else part_files(model)[0]
+
+
+def _matches(model: CatalogModel, path: Path, progress: Progress | None) -> bool:
+    return (
+        path.is_file() and path.stat().st_size == model.size_bytes and _sha256(path, progress) == model.sha256
+    )
 
 
 def _assemble(model: CatalogModel, parts: Sequence[Path], target: Path, progress: Progress | None) -> None:
@@ -159,7 +153,7 @@ def _assemble(model: CatalogModel, parts: Sequence[Path], target: Path, progress
 
 
 def _check_in_place(model: CatalogModel, path: Path, progress: Progress | None) -> None:
-    if path.stat().st_size != model.size_bytes or _sha256(path, progress) != model.sha256:
+    if not _matches(model, path, progress):
         raise ModelChecksumError(
             f"{model.label}: {path.name} does not match the catalog's size and sha256; refusing to load it."
         )
