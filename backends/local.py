@@ -57,10 +57,16 @@ def model_file(settings: LocalSettings, progress: Progress | None = None) -> Pat
     return path
 
 
+def model_needing_preparation(settings: LocalSettings) -> CatalogModel | None:
+    """The catalog model whose file must first be assembled or hashed (worth a progress display), if any."""
+    model = chosen_model(settings)
+    return model if model is not None and needs_work(model, settings.data_dir) else None
+
+
 def prepare_for_terminal(settings: LocalSettings) -> None:
     """For the CLIs: assemble or verify a catalog model first, with a progress line on stderr."""
-    model = chosen_model(settings)
-    if model is None or not needs_work(model, settings.data_dir):
+    model = model_needing_preparation(settings)
+    if model is None:
         return
     shown = [-1]
 

@@ -18,9 +18,8 @@ from backends import (
     is_configured,
     load_settings,
 )
-from backends.local import chosen_model, model_file
+from backends.local import model_file, model_needing_preparation
 from backends.model_catalog import CATALOG
-from backends.model_files import needs_work
 from conversations import LimitedBackend, UsageLedger, UsageLimits
 from conversations.limits import plural
 
@@ -57,8 +56,8 @@ def _backend(name: str, settings: BackendSettings) -> Backend:
 
 def _prepare_local_model(settings: BackendSettings) -> None:
     """Assemble and verify a catalog model's file once, with a progress bar (about a minute for 1.1 GB)."""
-    model = chosen_model(settings.local)
-    if model is None or not needs_work(model, settings.local.data_dir):
+    model = model_needing_preparation(settings.local)
+    if model is None:
         return
     bar = st.progress(0.0, text=f"Preparing {model.label} (first start only)…")
 
