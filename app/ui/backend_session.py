@@ -55,7 +55,7 @@ def _backend(name: str, settings: BackendSettings) -> Backend:
 
 
 def _prepare_local_model(settings: BackendSettings) -> None:
-    """Assemble and verify a catalog model's file once, with a progress bar (about a minute for 1.1 GB)."""
+    """Assemble and verify a catalog model's file once, with a progress bar (about 10 s for the 1.1 GB model)."""
     model = model_needing_preparation(settings.local)
     if model is None:
         return
