@@ -7,8 +7,9 @@ import sys
 
 from .agent import SqlAgent, backend_generator
 from .answer import format_value
-from .semantic import sample_semantic_model
-from .sources import SAMPLE, open_source
+from .semantic_cli import semantic_store
+from .semantic_store import model_for_source
+from .sources import open_source
 
 EXIT_OK, EXIT_FAILED = 0, 5
 
@@ -18,7 +19,7 @@ def ask_command(args) -> int:
     from backends.cli import create_for_terminal
 
     source = open_source(args.db)
-    semantic = sample_semantic_model() if args.db == SAMPLE else None
+    semantic = model_for_source(semantic_store(), args.owner, source).model  # saved, bundled or drafted
     try:
         backend = create_for_terminal(args.backend, load_settings())
     except BackendError as err:

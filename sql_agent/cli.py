@@ -1,4 +1,4 @@
-"""`python -m sql_agent check|run|ask|eval`: the command line contract scripts and evaluations use.
+"""`python -m sql_agent check|run|ask|semantic|eval`: the command line contract scripts and evaluations use.
 
 Exit codes: 0 allowed/ok, 3 blocked by the safety policy, 4 invalid against the schema or dialect,
 5 database error (or the model failed to produce runnable SQL, for `ask`).
@@ -48,8 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--backend", default="local")
     ask.add_argument("--max-repairs", type=int, default=2)
     ask.add_argument("--json", action="store_true", help="print the full trace as JSON")
+    ask.add_argument("--owner", default="local", help="whose saved semantic model to use (default: local)")
     ask.add_argument("question")
     ask.set_defaults(handler=_ask)
+
+    from .semantic_cli import add_semantic_parser
+
+    add_semantic_parser(sub)
 
     ev = sub.add_parser(
         "eval", help="execution accuracy on a public text-to-SQL suite; print a JSON scorecard"

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-import yaml
-
-from .schema import Schema
+from .schema import ForeignKey, Schema
+from .semantic_check import COLUMN_LISTS, check_against_schema, check_structure, read_yaml
 
 SEMANTIC_DIR = Path(__file__).parent / "semantic"
+SAMPLE_MODEL_PATH = SEMANTIC_DIR / "sample_retail.yaml"
 VERIFIED_MATCH_THRESHOLD = 0.85
 STOPWORDS = frozenset(
     [
@@ -51,6 +51,8 @@ class VerifiedQuery:
     question: str
     sql: str
     suggested: bool = False  # Cortex's use_as_onboarding_question
+    verified_by: str = ""
+    verified_at: int | None = None  # Unix seconds, as Cortex Analyst records it
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class SemanticColumn:
     name: str
     description: str = ""
     synonyms: tuple[str, ...] = ()
+    kind: str = "dimensions"  # dimensions | time_dimensions | facts | measures
+    sample_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Relationship:
+    left_table: str  # the "many" side
+    right_table: str
+    columns: tuple[tuple[str, str], ...]  # (left_column, right_column)
 
 
 @dataclass(frozen=True)
@@ -69,10 +80,14 @@ class SemanticModel:
     table_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     columns: tuple[SemanticColumn, ...] = ()
     verified_queries: tuple[VerifiedQuery, ...] = ()
+    relationships: tuple[Relationship, ...] = ()
 
     @property
     def suggested_questions(self) -> list[str]:
-        return [q.question for q in self.verified_queries if q.suggested]
+        """The onboarding questions; for a model that has none (a fresh draft), a few questions its
+        facts, dimensions and time dimensions can answer."""
+        onboarding = [q.question for q in self.verified_queries if q.suggested]
+        return onboarding or questions_from_columns(self.columns)
 
     def synonyms_by_table(self) -> dict[str, set[str]]:
         """Words that point at a table: its synonyms and its columns' synonyms."""
@@ -82,39 +97,112 @@ class SemanticModel:
         return words
 
 
-def load_semantic_model(path: str | Path) -> SemanticModel:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+class SemanticModelInvalid(ValueError):
+    """The YAML cannot be used; `problems` name each line that is wrong."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def parse_semantic_model(text: str, schema: Schema | None = None):
+    """(model, problems): the model is None when any problem is found. With `schema`, names and
+    verified queries are checked against the database too."""
+    data, problems = read_yaml(text)
+    if data is not None:
+        problems = check_structure(data)
+        if schema is not None:
+            problems = sorted(problems + check_against_schema(data, schema), key=lambda p: p.line)
+    return (model_from_data(data) if data is not None and not problems else None), problems
+
+
+def model_from_data(data: dict) -> SemanticModel:
+    """A SemanticModel from a structurally valid document (see semantic_check.check_structure)."""
     descriptions, synonyms, columns = {}, {}, []
     for table in data.get("tables", []):
         name = table["name"]
-        descriptions[name] = (table.get("description") or "").strip()
-        synonyms[name] = tuple(table.get("synonyms", []))
-        for kind in ("dimensions", "time_dimensions", "facts", "measures"):
-            for col in table.get(kind, []):
+        descriptions[name] = _clean(table.get("description"))
+        synonyms[name] = tuple(str(s) for s in table.get("synonyms") or ())
+        for kind in COLUMN_LISTS:
+            for col in table.get(kind) or ():
                 columns.append(
                     SemanticColumn(
                         name,
                         col["name"],
-                        (col.get("description") or "").strip(),
-                        tuple(col.get("synonyms", [])),
+                        _clean(col.get("description")),
+                        tuple(str(s) for s in col.get("synonyms") or ()),
+                        kind,
+                        tuple(str(v) for v in col.get("sample_values") or ()),
                     )
                 )
     verified = tuple(
-        VerifiedQuery(q["name"], q["question"], q["sql"].strip(), bool(q.get("use_as_onboarding_question")))
-        for q in data.get("verified_queries", [])
+        VerifiedQuery(
+            q["name"],
+            q["question"],
+            q["sql"].strip(),
+            bool(q.get("use_as_onboarding_question")),
+            str(q.get("verified_by") or ""),
+            q.get("verified_at") if isinstance(q.get("verified_at"), int) else None,
+        )
+        for q in data.get("verified_queries") or ()
+    )
+    relationships = tuple(
+        Relationship(
+            r["left_table"],
+            r["right_table"],
+            tuple((p["left_column"], p["right_column"]) for p in r["relationship_columns"]),
+        )
+        for r in data.get("relationships") or ()
     )
     return SemanticModel(
-        data.get("name", Path(path).stem),
-        (data.get("description") or "").strip(),
+        data["name"],
+        _clean(data.get("description")),
         descriptions,
         synonyms,
         tuple(columns),
         verified,
+        relationships,
     )
 
 
+def load_semantic_model(path: str | Path) -> SemanticModel:
+    model, problems = parse_semantic_model(Path(path).read_text(encoding="utf-8"))
+    if model is None:
+        raise SemanticModelInvalid(problems)
+    return model
+
+
 def sample_semantic_model() -> SemanticModel:
-    return load_semantic_model(SEMANTIC_DIR / "sample_retail.yaml")
+    return load_semantic_model(SAMPLE_MODEL_PATH)
+
+
+def questions_from_columns(columns: tuple[SemanticColumn, ...], most: int = 3) -> list[str]:
+    """Plain questions a drafted model can answer: a sum per month, a sum by a category, a count."""
+    facts = [c for c in columns if c.kind in ("facts", "measures")]
+    times = {c.table for c in columns if c.kind == "time_dimensions"}
+    labels = [c for c in columns if c.kind == "dimensions" and c.sample_values and not _is_key(c.name)]
+    questions = []
+    if fact := next((f for f in facts if f.table in times), None):
+        questions.append(f"What is the sum of {_words(fact.name)} per month?")
+    for fact in facts:
+        if label := next((d for d in labels if d.table == fact.table), None):
+            questions.append(f"What is the sum of {_words(fact.name)} by {_words(label.name)}?")
+            break
+    if columns:
+        questions.append(f"How many rows does {columns[0].table} have?")
+    return questions[:most]
+
+
+def _is_key(name: str) -> bool:
+    return name.lower() == "id" or name.lower().endswith("_id")
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").lower()
+
+
+def _clean(value) -> str:
+    return str(value).strip() if value else ""
 
 
 def normalise_question(text: str) -> str:
@@ -156,11 +244,20 @@ def closest_examples(question: str, model: SemanticModel | None, k: int = 3) -> 
 
 def described_schema(schema: Schema, model: SemanticModel | None) -> Schema:
     """The schema with the semantic model's table and column descriptions as comments where the
-    database has none, so the prompt says what "revenue" or a status code means."""
+    database has none, so the prompt says what "revenue" or a status code means; and its
+    relationships as foreign keys where the database declares none (uploads and most warehouses),
+    so linking brings in the tables a join needs and the prompt shows how to join them."""
     if model is None:
         return schema
     columns = {(c.table.lower(), c.name.lower()): c.description for c in model.columns if c.description}
     tables = {t.lower(): d for t, d in model.table_descriptions.items() if d}
+    joins: dict[str, list[ForeignKey]] = {}
+    for rel in model.relationships:
+        right = schema.table(rel.right_table)
+        if right is not None:
+            joins.setdefault(rel.left_table.lower(), []).append(
+                ForeignKey(tuple(a for a, _ in rel.columns), right.name, tuple(b for _, b in rel.columns))
+            )
     described = []
     for table in schema.tables:
         key = table.name.lower()
@@ -168,7 +265,14 @@ def described_schema(schema: Schema, model: SemanticModel | None) -> Schema:
             dataclasses.replace(c, comment=c.comment or columns.get((key, c.name.lower()), ""))
             for c in table.columns
         )
+        declared = {fk.ref_table.lower() for fk in table.foreign_keys}
+        extra = tuple(fk for fk in joins.get(key, []) if fk.ref_table.lower() not in declared)
         described.append(
-            dataclasses.replace(table, columns=cols, comment=table.comment or tables.get(key, ""))
+            dataclasses.replace(
+                table,
+                columns=cols,
+                comment=table.comment or tables.get(key, ""),
+                foreign_keys=table.foreign_keys + extra,
+            )
         )
     return dataclasses.replace(schema, tables=tuple(described))

@@ -24,10 +24,13 @@ SAMPLES_PER_COLUMN = 3
 class SnowflakeSource:
     dialect = "snowflake"
 
-    def __init__(self, connection, limits: SandboxLimits | None = None, name: str = "Snowflake"):
+    def __init__(
+        self, connection, limits: SandboxLimits | None = None, name: str = "Snowflake", key: str = ""
+    ):
         self.connection = connection
         self.limits = limits or SandboxLimits()
         self.name = name
+        self.key = key or f"snowflake:{name}"
         self._schema: Schema | None = None
 
     @classmethod
@@ -39,7 +42,8 @@ class SnowflakeSource:
         # The server stops any statement that runs past the limit, whoever sent it.
         kwargs["session_parameters"] = {"STATEMENT_TIMEOUT_IN_SECONDS": int(max(1, limits.timeout_s))}
         conn = snowflake.connector.connect(**kwargs)
-        return cls(conn, limits, name=f"Snowflake {params.get('database') or ''}".strip())
+        place = "/".join(str(params.get(k) or "").upper() for k in ("account", "database", "schema"))
+        return cls(conn, limits, f"Snowflake {params.get('database') or ''}".strip(), f"snowflake:{place}")
 
     @classmethod
     def from_environment(cls, limits: SandboxLimits | None = None, secrets: Mapping | None = None):

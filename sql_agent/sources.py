@@ -16,6 +16,7 @@ SAMPLE = "sample"  # `--db sample`: the built-in sample database
 class Source(Protocol):
     name: str
     dialect: str
+    key: str  # stable across runs: the semantic model saved for this source is found by it
 
     @property
     def schema(self) -> Schema: ...
@@ -28,9 +29,16 @@ class Source(Protocol):
 class DuckDBSource:
     dialect = "duckdb"
 
-    def __init__(self, path: str | Path, limits: SandboxLimits | None = None, name: str | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        limits: SandboxLimits | None = None,
+        name: str | None = None,
+        key: str | None = None,
+    ):
         self.path = Path(path)
         self.name = name or self.path.stem
+        self.key = key or f"duckdb:{self.path.resolve()}"
         self.sandbox = DuckDBSandbox(self.path, limits or SandboxLimits())
         self._schema: Schema | None = None
 
@@ -50,7 +58,7 @@ class DuckDBSource:
 def open_source(db: str, limits: SandboxLimits | None = None) -> Source:
     """`db`: "sample", "snowflake" (credentials from the environment), or a DuckDB file's path."""
     if db == SAMPLE:
-        return DuckDBSource(ensure_sample_db(), limits, name="Sample retail database")
+        return DuckDBSource(ensure_sample_db(), limits, name="Sample retail database", key=SAMPLE)
     if db == "snowflake":
         from .snowflake_source import SnowflakeSource
 
