@@ -35,7 +35,7 @@ class Attempt:
     number: int  # 1 = first try; 2.. = repairs
     reply: str  # the model's text ("" for verified and user-written SQL)
     sql: str | None  # the SQL found in the reply
-    outcome: str  # "ok" | "no_sql" | "blocked" | "invalid" | "db_error"
+    outcome: str  # "ok" | "no_sql" | "blocked" | "invalid" | "db_error" | "backend_error"
     message: str = ""  # why it failed, as sent back to the model
     final_sql: str | None = None  # what ran (after translation and row cap)
     model_s: float = 0.0
@@ -202,6 +202,12 @@ class SqlAgent:
         answer.follow_ups = follow_ups(
             answer.question or "This", answer.sql or "", answer.result, schema, tables, suggested
         )
+
+
+def backend_failure(question: str, message: str) -> AgentAnswer:
+    """A question the model could not be asked (the backend failed): kept with the reason, so the
+    analysis loses nothing and the person can ask again or write the SQL and run it."""
+    return AgentAnswer(question, [Attempt(1, "", None, "backend_error", message)])
 
 
 def _tables_in(sql: str, schema) -> list[str]:

@@ -13,8 +13,10 @@ from .semantic_draft import to_yaml
 
 
 def add_verified_query(text: str, question: str, sql: str, verified_by: str, now: float | None = None):
-    """(new YAML, name given to the query). A question verified before is replaced, not repeated."""
+    """(new YAML, name given to the query). A question verified before is replaced, not repeated:
+    the person has just checked this SQL, which is newer than what was there."""
     data = yaml.safe_load(text) or {}
+    earlier = [q for q in data.get("verified_queries") or [] if _same(q.get("question"), question)]
     queries = [q for q in data.get("verified_queries") or [] if not _same(q.get("question"), question)]
     taken = {q.get("name") for q in queries}
     base = re.sub(r"[^a-z0-9]+", "_", question.lower()).strip("_")[:48] or "verified_query"
@@ -30,6 +32,8 @@ def add_verified_query(text: str, question: str, sql: str, verified_by: str, now
             "verified_at": int(now if now is not None else time.time()),
         }
     )
+    if any(q.get("use_as_onboarding_question") for q in earlier):
+        queries[-1]["use_as_onboarding_question"] = True  # a corrected suggestion stays suggested
     data["verified_queries"] = queries
     return to_yaml(data), name
 

@@ -11,14 +11,16 @@ from app.ui.chat_view import feedback_controls
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
 from app.ui.owner import conversation_owner, single_local_user
+from app.ui.semantic_panel import semantic_for, semantic_panel, verify_button
 from backends import BackendError, ChatParams
 from backends.data_folder import DataFolderUnwritable
-from sql_agent.agent import SqlAgent, backend_generator
+from sql_agent.agent import SqlAgent, backend_failure, backend_generator
 from sql_agent.analysis_store import SavedTurn, follow_up_context
 from sql_agent.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.sample_db import ensure_sample_db
 from sql_agent.sandbox import DatabaseError, SandboxLimits
-from sql_agent.semantic import sample_semantic_model
+from sql_agent.semantic import described_schema
+from sql_agent.sources import SAMPLE as SAMPLE_KEY
 from sql_agent.sources import DuckDBSource
 from sql_agent.uploads import load_uploads
 
@@ -32,12 +34,12 @@ SAMPLE, DUCKDB_FILE, UPLOAD, SNOWFLAKE = (
 
 @st.cache_resource(show_spinner="Building the sample database…")
 def sample_source() -> DuckDBSource:
-    return DuckDBSource(ensure_sample_db(), SandboxLimits(), name=SAMPLE)
+    return DuckDBSource(ensure_sample_db(), SandboxLimits(), name=SAMPLE, key=SAMPLE_KEY)
 
 
 @st.cache_resource(show_spinner="Opening the database…", max_entries=8)
-def duckdb_source(path: str, name: str | None = None) -> DuckDBSource:
-    return DuckDBSource(path, SandboxLimits(), name=name)
+def duckdb_source(path: str, name: str | None = None, key: str | None = None) -> DuckDBSource:
+    return DuckDBSource(path, SandboxLimits(), name=name, key=key)
 
 
 @st.cache_resource(show_spinner="Connecting to Snowflake…", max_entries=2)
@@ -52,7 +54,7 @@ def pick_source():
         "Data source", [SAMPLE, DUCKDB_FILE, UPLOAD, SNOWFLAKE], key=state.SQL_SOURCE_KIND
     )
     if kind == SAMPLE:
-        return sample_source(), sample_semantic_model()
+        return sample_source()
     if kind == DUCKDB_FILE:
         folder, local_run = deployment_config().get("FLOE_DUCKDB_DIR"), single_local_user()
         if not (folder or local_run):
@@ -60,28 +62,30 @@ def pick_source():
         label = "File name, in the folder this app allows" if folder else "Path to a .duckdb file"
         typed = st.sidebar.text_input(label)
         if not typed:
-            return None, None
-        return duckdb_source(str(allowed_duckdb_file(typed, folder, local_run))), None
+            return None
+        return duckdb_source(str(allowed_duckdb_file(typed, folder, local_run)))
     if kind == UPLOAD:
         files = st.sidebar.file_uploader(
             "CSV or Parquet files", type=["csv", "tsv", "parquet"], accept_multiple_files=True
         )
         if not files:
-            return None, None
+            return None
         path = load_uploads([(f.name, f.getvalue()) for f in files], max_bytes=upload_limit_bytes())
-        return duckdb_source(str(path), ", ".join(f.name for f in files)), None  # named for saved turns
-    return snowflake_source(), None
+        names = sorted(f.name for f in files)  # the name for saved turns; the key for the semantic model
+        return duckdb_source(str(path), ", ".join(names), "uploads:" + "|".join(names))
+    return snowflake_source()
 
 
-def generate(messages):
+def generate(messages, max_tokens: int = 320):
     """The sidebar's backend, resolved only when a question needs a model (verified ones do not)."""
-    params = ChatParams(current_model(), temperature=0.0, max_tokens=320)
+    params = ChatParams(current_model(), temperature=0.0, max_tokens=max_tokens)
     return backend_generator(current_backend(), params)(messages)
 
 
-def show_schema(source) -> None:
-    with st.expander(f"Schema: {len(source.schema.tables)} tables", icon=":material/schema:"):
-        for table in source.schema.tables:
+def show_schema(source, semantic) -> None:
+    schema = described_schema(source.schema, semantic)  # the descriptions the prompt sees too
+    with st.expander(f"Schema: {len(schema.tables)} tables", icon=":material/schema:"):
+        for table in schema.tables:
             st.markdown(f"**{table.name}** {table.comment}")
             st.dataframe(
                 [
@@ -144,6 +148,8 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
                 f"the query {answer.result.elapsed_s:.3f} s"
             )
         feedback_controls(analyses.store, owner, turn.id, turn.feedback, turn.feedback_comment)
+        if agent is not None:
+            verify_button(turn, source, owner, found, read_only)
 
 
 def save_turn(answer) -> None:
@@ -165,9 +171,9 @@ owner = conversation_owner()
 analysis_id = active_analysis(analyses, owner)
 turns = analyses.turns(owner, analysis_id) if analysis_id else []
 
-source, semantic = None, None
+source, found, semantic = None, None, None
 try:
-    source, semantic = pick_source()
+    source = pick_source()
 except (DatabaseError, FileNotFoundError, ValueError) as err:
     st.error(str(err))
 except BackendError as err:  # e.g. the sample database cannot be built in a read-only data folder
@@ -176,10 +182,14 @@ else:
     if source is None:
         st.info("Choose a data source in the sidebar.")
 
+if source:
+    found = semantic_for(source, owner)  # saved for this owner, bundled (the sample) or drafted
+    semantic = found.model
 # A saved analysis is shown from the store as it was: nothing here runs its queries again.
 agent = SqlAgent(source, generate, semantic) if source else None
 if source:
-    show_schema(source)
+    show_schema(source, semantic)
+    semantic_panel(source, owner, found, lambda m: generate(m, max_tokens=600), read_only)
 if semantic:
     st.caption("Suggested questions")
     cols = st.columns(3)
@@ -199,8 +209,7 @@ if question:
     with st.spinner("Writing and checking SQL…"):
         try:
             answer = agent.ask(question, history=follow_up_context(turns))
-        except BackendError as err:
-            st.error(err.user_message)
-            st.stop()
+        except BackendError as err:  # kept with the reason: ask again, or write the SQL and Re-run
+            answer = backend_failure(question, err.user_message)
     save_turn(answer)
     st.rerun()
