@@ -3,6 +3,8 @@ and verified answers reused without the model."""
 
 from __future__ import annotations
 
+import socket
+
 import duckdb
 import pytest
 
@@ -216,3 +218,28 @@ def test_cli_draft_check_show(shop, tmp_path, monkeypatch, capsys):
     assert cli_main(["semantic", "show", "--db", db]) == 0
     shown = capsys.readouterr()
     assert "saved semantic model" in shown.err and shown.out == drafted
+
+
+def test_cli_ask_uses_the_saved_models_verified_query(shop, tmp_path, monkeypatch, capsys):
+    """`ask` reads the same saved model as the app: a verified question runs without any model."""
+    monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path / "data"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("FLOE_OPENAI_BASE_URL", f"http://127.0.0.1:{closed}/v1")  # nobody answers there
+    text, _ = add_verified_query(
+        to_yaml(draft_semantic_model(shop.schema, "Shop")),
+        "What is the total amount?",
+        "SELECT sum(amount) AS total FROM orders",
+        "local user",
+    )
+    (tmp_path / "shop.yaml").write_text(text)
+    db = str(shop.path)
+    assert cli_main(["semantic", "check", "--db", db, str(tmp_path / "shop.yaml"), "--save"]) == 0
+    capsys.readouterr()
+    assert cli_main(["ask", "--db", db, "--backend", "openai_compatible", "what is the total amount"]) == 0
+    out = capsys.readouterr().out
+    assert "verified query: ok" in out and "total\n190" in out.replace("190.00", "190")
+    assert (
+        cli_main(["ask", "--db", db, "--backend", "openai_compatible", "How many customers are there?"]) == 5
+    )

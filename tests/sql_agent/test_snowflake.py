@@ -11,6 +11,9 @@ import snowflake.connector
 
 from sql_agent.agent import SqlAgent
 from sql_agent.sandbox import DatabaseError, SandboxLimits
+from sql_agent.semantic import parse_semantic_model
+from sql_agent.semantic_draft import draft_semantic_model, to_yaml
+from sql_agent.semantic_edit import add_verified_query
 from sql_agent.snowflake_source import SnowflakeSource
 from sql_agent.validate import check_sql
 
@@ -80,3 +83,21 @@ def test_the_agent_repairs_against_snowflake(snowflake_source):
     answer = SqlAgent(snowflake_source, lambda messages: next(replies)).ask("How many sales per region?")
     assert [a.outcome for a in answer.attempts] == ["invalid", "ok"]
     assert sorted(r[1] for r in answer.result.rows) == [833, 833, 834]
+
+
+def test_a_drafted_model_for_snowflake_joins_by_key_and_its_verified_sql_runs(snowflake_source):
+    draft = draft_semantic_model(snowflake_source.schema, snowflake_source.name)
+    assert [t["name"] for t in draft["tables"]] == ["REGIONS", "SALES"]
+    [join] = draft["relationships"]
+    assert (join["left_table"], join["right_table"]) == ("SALES", "REGIONS")
+    assert join["relationship_columns"] == [{"left_column": "REGION_ID", "right_column": "REGION_ID"}]
+    sql = "SELECT r.REGION_NAME, SUM(s.AMOUNT) AS TOTAL FROM SALES s JOIN REGIONS r ON r.REGION_ID = s.REGION_ID GROUP BY 1"
+    text, _ = add_verified_query(to_yaml(draft), "Total sales by region?", sql, "ann@example.com")
+    model, problems = parse_semantic_model(text, snowflake_source.schema)
+    assert problems == []
+
+    def model_must_not_be_called(messages, **options):
+        raise AssertionError("the model was asked although a verified query matches")
+
+    answer = SqlAgent(snowflake_source, model_must_not_be_called, model).ask("total sales by region")
+    assert answer.verified and sorted(r[0] for r in answer.result.rows) == ["East", "North", "South"]
