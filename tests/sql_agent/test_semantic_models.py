@@ -3,8 +3,6 @@ and verified answers reused without the model."""
 
 from __future__ import annotations
 
-import socket
-
 import duckdb
 import pytest
 
@@ -17,6 +15,7 @@ from sql_agent.semantic_draft import describe_with_model, draft_semantic_model, 
 from sql_agent.semantic_edit import add_verified_query, remove_verified_query
 from sql_agent.semantic_store import DRAFT, SAVED, SemanticStore, model_for_source
 from sql_agent.sources import DuckDBSource
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -223,10 +222,7 @@ def test_cli_draft_check_show(shop, tmp_path, monkeypatch, capsys):
 def test_cli_ask_uses_the_saved_models_verified_query(shop, tmp_path, monkeypatch, capsys):
     """`ask` reads the same saved model as the app: a verified question runs without any model."""
     monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path / "data"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
-    monkeypatch.setenv("FLOE_OPENAI_BASE_URL", f"http://127.0.0.1:{closed}/v1")  # nobody answers there
+    monkeypatch.setenv("FLOE_OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")  # nobody answers there
     text, _ = add_verified_query(
         to_yaml(draft_semantic_model(shop.schema, "Shop")),
         "What is the total amount?",

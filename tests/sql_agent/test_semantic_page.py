@@ -5,12 +5,13 @@ Driven by Streamlit's AppTest with the real sample database and real DuckDB file
 from __future__ import annotations
 
 import shutil
-import socket
 
 import duckdb
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import free_port
 
 from .conftest import REPO_ROOT
 
@@ -19,16 +20,10 @@ QUESTION = "How many orders are there per status?"
 HAND_SQL = "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status"
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens there once the socket is closed
-
-
 @pytest.fixture
 def unreachable_server(monkeypatch):
     """An OpenAI-compatible backend nobody answers: any question that reaches a model fails."""
-    monkeypatch.setenv("FLOE_OPENAI_BASE_URL", f"http://127.0.0.1:{_closed_port()}/v1")
+    monkeypatch.setenv("FLOE_OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     monkeypatch.setenv("FLOE_OPENAI_MODEL", "none")
 
 
