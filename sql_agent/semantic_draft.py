@@ -233,12 +233,15 @@ def describe_with_model(
 
 
 def _merge(entry: dict, about: dict) -> None:
+    words = [w.strip() for w in about.get("synonyms") or [] if isinstance(w, str) and w.strip()]
+    if words:
+        unique: dict[str, str] = {}
+        for word in [*entry.get("synonyms", []), *words]:
+            unique.setdefault(word.lower(), word)  # "customer ID" after "customer id" is the same word
+        _set_after_name(entry, "synonyms", list(unique.values())[:8])
     description = about.get("description")
     if isinstance(description, str) and description.strip() and not entry.get("description"):
         _set_after_name(entry, "description", description.strip())
-    words = [w.strip() for w in about.get("synonyms") or [] if isinstance(w, str) and w.strip()]
-    if words:
-        _set_after_name(entry, "synonyms", list(dict.fromkeys([*entry.get("synonyms", []), *words]))[:8])
 
 
 def _set_after_name(entry: dict, key: str, value) -> None:
