@@ -9,6 +9,7 @@ silently keep only the rows that match its guess, so CSV text is checked with Py
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
 import tempfile
@@ -39,8 +40,18 @@ class UploadError(ValueError):
 
 
 def table_name_for(filename: str) -> str:
+    """A name the model and a person can write without quotes: order.csv becomes order_data, since
+    `SELECT * FROM order` does not parse."""
     stem = re.sub(r"[^a-z0-9_]+", "_", Path(filename).stem.lower()).strip("_") or "data"
-    return stem if not stem[0].isdigit() else f"t_{stem}"
+    name = stem if not stem[0].isdigit() else f"t_{stem}"
+    return f"{name}_data" if name in _reserved_words() else name
+
+
+@functools.cache
+def _reserved_words() -> frozenset[str]:
+    with duckdb.connect() as conn:
+        rows = conn.sql("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'")
+        return frozenset(r[0] for r in rows.fetchall())
 
 
 def load_uploads(files: list[tuple[str, bytes]], max_bytes: int = MAX_FILE_BYTES) -> Path:

@@ -168,7 +168,7 @@ read_only = data_folder_notice()  # reading works; building the sample or saving
 st.title("Ask your data")
 analyses = analysis_store()
 owner = conversation_owner()
-analysis_id = active_analysis(analyses, owner)
+analysis_id = active_analysis(analyses, owner, read_only)
 turns = analyses.turns(owner, analysis_id) if analysis_id else []
 
 source, found, semantic = None, None, None

@@ -32,7 +32,7 @@ def _pick(picker_key: str) -> None:
     st.session_state[state.ANALYSIS] = st.session_state[picker_key] or None
 
 
-def active_analysis(store: AnalysisStore, owner: str) -> str | None:
+def active_analysis(store: AnalysisStore, owner: str, read_only: bool = False) -> str | None:
     """Render the analysis controls; return the id of the analysis to show (None: a new one)."""
     analyses = store.list(owner)
     labels = unique_labels([(a.id, a.title) for a in reversed(analyses)])
@@ -68,6 +68,7 @@ def active_analysis(store: AnalysisStore, owner: str) -> str | None:
             key=f"analysis-title-{aid}",
             on_change=_rename,
             args=(store, owner, aid),
+            disabled=read_only,  # the data folder takes no writes right now (its notice says why)
         )
         # Built only when clicked (on Streamlit's download thread), not on every rerun.
         st.download_button(
@@ -82,5 +83,7 @@ def active_analysis(store: AnalysisStore, owner: str) -> str | None:
             f"{analysis.title}.csv",
             "text/csv",
         )
-        st.button("Delete analysis", type="primary", on_click=_delete, args=(store, owner, aid))
+        st.button(
+            "Delete analysis", type="primary", on_click=_delete, args=(store, owner, aid), disabled=read_only
+        )
     return aid

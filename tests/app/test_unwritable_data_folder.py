@@ -16,6 +16,8 @@ from conversations import ConversationStore
 from rag.ingest import ingest_files
 from rag.paths import store_path
 from rag.store import Store
+from sql_agent.agent import backend_failure
+from sql_agent.analysis_store import AnalysisStore
 from tests.app.chat_apptest import fresh_app, send, transcript
 
 pytestmark = pytest.mark.slow
@@ -32,10 +34,17 @@ def stored(small_disk):
     cid = conversations.create("local", "Kept chat")
     for role, text in STORED_CHAT:
         conversations.append("local", cid, role, text)
+    analyses = AnalysisStore(conversations)
+    aid = analyses.create("local", "Kept analysis")
+    analyses.add_turn("local", aid, backend_failure("What sold best?", "The model was away."), "Sample")
     conversations.close()
     with Store(store_path(small_disk.path, "local")) as store:
         ingest_files(store, get_embedder(), [("garden.md", GARDEN)])
     return small_disk
+
+
+def aid_of(at) -> str:
+    return at.session_state[state.ANALYSIS]
 
 
 def notice(at) -> str:
@@ -75,6 +84,9 @@ def test_every_page_explains_shows_what_is_stored_and_recovers(stored, fault):
     open_page(at, "pages/ask_data.py")
     assert expected in notice(at)
     assert any("sample database cannot be built" in e.value for e in at.error)
+    assert any("What sold best?" in m.value for m in at.markdown), "the stored analysis is shown"
+    assert at.sidebar.text_input(key=f"analysis-title-{aid_of(at)}").disabled
+    assert button(at, "Delete analysis").disabled
 
     open_page(at, "pages/settings.py")
     assert expected in notice(at)

@@ -45,6 +45,16 @@ def test_uploaded_files_become_queryable_tables(sample_db_path, parquet_bytes):
     source.close()
 
 
+def test_a_file_named_like_an_sql_keyword_becomes_a_table_queried_without_quotes(sample_db_path):
+    source = DuckDBSource(load_uploads([("Order.csv", b"id,total\n1,9.5\n"), ("group.csv", b"g\nA\n")]))
+    try:
+        assert {t.name for t in source.schema.tables} == {"order_data", "group_data"}
+        checked = check_sql("SELECT sum(total) FROM order_data", "duckdb", source.schema)
+        assert checked.allowed and source.run(checked.sql).rows == [(9.5,)]
+    finally:
+        source.close()
+
+
 def test_quoted_fields_semicolons_and_line_breaks_load_as_written(sample_db_path):
     files = [
         ("people.csv", b'name,note\n"Smith, J","said ""hi"""\nBob,\n'),
