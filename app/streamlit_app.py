@@ -13,10 +13,10 @@ import streamlit as st  # noqa: E402
 st.set_page_config(page_title="Floe", page_icon=":material/ac_unit:", layout="wide")
 
 PAGES = [
-    ("pages/chat.py", "Chat", ":material/chat:"),
-    ("pages/ask_data.py", "Ask your data", ":material/table_chart:"),
-    ("pages/documents.py", "Documents", ":material/description:"),
-    ("pages/settings.py", "Settings", ":material/settings:"),
+    ("views/chat.py", "Chat", ":material/chat:"),
+    ("views/ask_data.py", "Ask your data", ":material/table_chart:"),
+    ("views/documents.py", "Documents", ":material/description:"),
+    ("views/settings.py", "Settings", ":material/settings:"),
 ]
 app_dir = Path(__file__).parent
 pages = [

@@ -120,7 +120,7 @@ def backend_sidebar() -> None:
     current = current_backend_name(settings)
     if current is None:
         st.sidebar.info("No model backend is set up yet.", icon=":material/info:")
-        st.sidebar.page_link("pages/settings.py", label="Set one up", icon=":material/settings:")
+        st.sidebar.page_link("views/settings.py", label="Set one up", icon=":material/settings:")
         return
     st.sidebar.selectbox(
         "Backend",

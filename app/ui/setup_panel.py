@@ -20,7 +20,7 @@ def setup_panel() -> None:
             missing = "" if is_installed(name) else " (not installed here)"
             lines.append(f"- **{provider.label}**{missing}: `{provider.setup}`")
         st.markdown("\n".join(lines))
-        st.page_link("pages/settings.py", label="Open Settings", icon=":material/settings:")
+        st.page_link("views/settings.py", label="Open Settings", icon=":material/settings:")
         st.caption(
             "Without a model, *Ask your data* still runs its suggested questions and *Documents* "
             "still finds and quotes the passages that answer a question."

@@ -60,7 +60,7 @@ def test_without_keys_the_app_opens_on_a_setup_panel_not_an_error(hosted_runtime
     assert not at.chat_input, "no chat box that could only fail"
     assert "No model backend is set up yet." in [i.value for i in at.sidebar.info]
 
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("views/settings.py").run()
     table = at.dataframe[0].value.set_index("backend")
     assert table.loc["Embedded (llama.cpp)", "status"] == "not installed"
     assert table.loc["Replicate (Snowflake Arctic)", "detail"] == "needs REPLICATE_API_TOKEN"

@@ -25,7 +25,7 @@ def page_text(at) -> str:
 
 def test_a_server_set_in_settings_appears_in_the_backend_picker_and_hides_its_key(llama_server, data_dir):
     at = fresh_app()
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("views/settings.py").run()
     assert not at.exception
     field(at, "Base URL").set_value(llama_server)
     field(at, "API key").set_value("sk-ui-secret-987654321")
@@ -36,7 +36,7 @@ def test_a_server_set_in_settings_appears_in_the_backend_picker_and_hides_its_ke
     table = at.dataframe[0].value.set_index("backend")
     assert table.loc["OpenAI-compatible server", "status"] == "healthy"
 
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("views/chat.py").run()
     assert "OpenAI-compatible server" in at.selectbox(key=state.BACKEND).options
     assert "sk-ui-secret-987654321" not in page_text(at)
 
@@ -46,7 +46,7 @@ def test_a_shared_deployment_never_lets_a_visitor_choose_the_servers_address(
 ):
     monkeypatch.delenv("FLOE_CONVERSATION_SCOPE")  # not declared local: every visitor is a stranger
     at = fresh_app()
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("views/settings.py").run()
     assert not at.exception
     assert not [t for t in at.text_input if t.label.startswith("Base URL")]
     assert any("address comes from its secrets" in c.value for c in at.caption)

@@ -72,7 +72,7 @@ def test_every_page_explains_shows_what_is_stored_and_recovers(stored, fault):
     assert transcript(at) == STORED_CHAT
     assert at.chat_input[0].disabled and button(at, "New chat").disabled
 
-    open_page(at, "pages/documents.py")
+    open_page(at, "views/documents.py")
     assert expected in notice(at)
     assert at.subheader[0].value == "Your documents (1)"
     assert at.file_uploader[0].disabled
@@ -81,27 +81,27 @@ def test_every_page_explains_shows_what_is_stored_and_recovers(stored, fault):
     assert not at.exception, at.exception
     assert any("garden.md" in m.value for m in at.markdown), "searching what is stored still works"
 
-    open_page(at, "pages/ask_data.py")
+    open_page(at, "views/ask_data.py")
     assert expected in notice(at)
     assert any("sample database cannot be built" in e.value for e in at.error)
     assert any("What sold best?" in m.value for m in at.markdown), "the stored analysis is shown"
     assert at.sidebar.text_input(key=f"analysis-title-{aid_of(at)}").disabled
     assert button(at, "Delete analysis").disabled
 
-    open_page(at, "pages/settings.py")
+    open_page(at, "views/settings.py")
     assert expected in notice(at)
     backends = at.dataframe[0].value.set_index("backend")
     assert backends.loc[PROVIDERS["local"].label, "status"] == "healthy", "the embedded model still loads"
 
     small_disk.writable() if fault == "read_only" else small_disk.free()
-    open_page(at, "pages/chat.py")
+    open_page(at, "views/chat.py")
     assert notice(at) == "" and not at.chat_input[0].disabled
     at.number_input(key=state.MAX_TOKENS).set_value(16).run()
     send(at, "Still there?")
     assert transcript(at)[:3] == [*STORED_CHAT, ("user", "Still there?")]
     assert transcript(fresh_app())[:3] == [*STORED_CHAT, ("user", "Still there?")], "saved this time"
 
-    open_page(at, "pages/documents.py")
+    open_page(at, "views/documents.py")
     at.file_uploader[0].set_value(
         [("roses.md", b"# Roses\n\nPrune roses in late winter.\n", "text/markdown")]
     )

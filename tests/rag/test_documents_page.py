@@ -21,7 +21,7 @@ MANUAL = make_pdf(
 def documents_page() -> AppTest:
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
-    at.switch_page("pages/documents.py").run()
+    at.switch_page("views/documents.py").run()
     assert not at.exception, at.exception
     return at
 

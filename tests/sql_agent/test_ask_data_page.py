@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from .conftest import REPO_ROOT
 
-PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
+PAGE = str(REPO_ROOT / "app" / "views" / "ask_data.py")
 
 
 @pytest.fixture

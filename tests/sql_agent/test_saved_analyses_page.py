@@ -14,7 +14,7 @@ from sql_agent.sample_db import sample_db_path as data_dir_sample_path
 
 from .conftest import REPO_ROOT
 
-PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
+PAGE = str(REPO_ROOT / "app" / "views" / "ask_data.py")
 CATEGORIES = "Which product categories bring in the most revenue?"
 CHANNELS = "How many orders came through each sales channel?"
 

@@ -15,7 +15,7 @@ from tests.conftest import free_port
 
 from .conftest import REPO_ROOT
 
-PAGE = str(REPO_ROOT / "app" / "pages" / "ask_data.py")
+PAGE = str(REPO_ROOT / "app" / "views" / "ask_data.py")
 QUESTION = "How many orders are there per status?"
 HAND_SQL = "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status"
 
