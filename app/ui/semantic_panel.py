@@ -66,10 +66,14 @@ def _problems_message(problems) -> str:
 def verify_button(turn, source, owner: str, found: SourceModel, read_only: bool) -> None:
     """ "Verify" on a correct answer: its question and SQL join the source's verified queries."""
     answer = turn.answer
-    if not (answer.ok and answer.question and answer.sql) or answer.verified:
+    if turn.source and turn.source != source.name:
+        return  # asked of another source: its SQL does not belong in this source's model
+    # The SQL as written, before the row cap was added: the cap is applied again on every run.
+    sql = answer.attempts[-1].sql if answer.attempts and answer.attempts[-1].sql else answer.sql
+    if not (answer.ok and answer.question and sql) or answer.verified:
         return
     verified = found.model and any(
-        q.question.strip().lower() == answer.question.strip().lower() and q.sql.strip() == answer.sql.strip()
+        q.question.strip().lower() == answer.question.strip().lower() and q.sql.strip() == sql.strip()
         for q in found.model.verified_queries
     )
     if verified:
@@ -83,7 +87,7 @@ def verify_button(turn, source, owner: str, found: SourceModel, read_only: bool)
         help="This answer is right: keep its question and SQL as a verified query of this source. "
         "The same question then runs this SQL, and similar ones see it as an example.",
     ):
-        text, name = add_verified_query(found.text, answer.question, answer.sql, verifier_name(owner))
+        text, name = add_verified_query(found.text, answer.question, sql, verifier_name(owner))
         _save_and_rerun(owner, source, text, f"Verified: `{name}` is now in this source's semantic model.")
 
 
@@ -110,7 +114,10 @@ def semantic_panel(source, owner: str, found: SourceModel, generate, read_only: 
             "application/yaml",
         )
         uploaded = st.file_uploader(
-            "Upload a semantic model (YAML)", type=["yaml", "yml"], key=f"semantic_upload_{source.key}"
+            "Upload a semantic model (YAML)",
+            type=["yaml", "yml"],
+            key=f"semantic_upload_{source.key}",
+            disabled=read_only,
         )
         if uploaded is not None and not read_only:
             _upload(source, owner, uploaded)

@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from sql_agent.semantic_store import SemanticStore
 from tests.conftest import free_port
 
 from .conftest import REPO_ROOT
@@ -49,7 +50,7 @@ def _expander(at, starts):
     return next(e for e in at.expander if e.label.startswith(starts))
 
 
-def test_verify_then_the_same_question_is_answered_by_its_sql_without_the_model(app):
+def test_verify_then_the_same_question_is_answered_by_its_sql_without_the_model(app, data_dir):
     assert _expander(app, "Semantic model (bundled)")
     app.chat_input[0].set_value(QUESTION).run()
     assert not app.exception, app.exception
@@ -64,6 +65,8 @@ def test_verify_then_the_same_question_is_answered_by_its_sql_without_the_model(
     assert any("Verified:" in s.value for s in app.success)
     panel = _expander(app, "Semantic model (saved)")
     assert any(QUESTION in m.value and "verified by local user" in m.value for m in panel.markdown)
+    saved = SemanticStore(data_dir / "semantic_models.sqlite").get("local", "sample")
+    assert f"sql: |\n    {HAND_SQL}\n" in saved  # as written: the row cap is added on each run, not kept
 
     # Every model call fails here: the same question, worded a little differently, must not need one.
     app.chat_input[0].set_value(QUESTION.lower().rstrip("?")).run()
@@ -170,3 +173,13 @@ def test_one_visitor_never_sees_anothers_verified_queries(
     second = _new_session()  # another browser session: another visitor
     assert _expander(second, "Semantic model (bundled)")
     assert not any("visitor" in m.value for m in _expander(second, "Semantic model").markdown)
+
+
+def test_an_answer_from_another_source_cannot_be_verified_into_this_one(app, own_db):
+    _button(app, "How many orders came through each sales channel?").click().run()
+    box = next(t for t in app.text_area if t.label == "SQL (edit and re-run)")
+    box.set_value("SELECT channel FROM orders").run()
+    _button(app, "Re-run").click().run()
+    assert any(b.label == "Verify" for b in app.button)
+    _open_own_db(app, own_db)  # the analysis stays; its SQL was written for the sample
+    assert not any(b.label == "Verify" for b in app.button)
