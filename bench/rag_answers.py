@@ -6,7 +6,8 @@ cite the passage the fact came from? Prints figures; asserts nothing.
 
 A question counts as *right* when every content word of the labelled phrase (e.g. "27 days",
 "medical certificate") appears in the answer, and as *cited* when one of the citations the answer
-names ([n]) is from the labelled file and holds the phrase.
+names ([n]) is from the labelled file and holds the phrase. *By an [n] the model wrote* leaves out
+file names that rag/citing.py turned into numbers.
 """
 
 from __future__ import annotations
@@ -57,21 +58,26 @@ def main() -> int:
         with Store(store_path, read_only=True) as store:
             for q in questions:
                 started = time.perf_counter()
-                answer = answer_question(store, embedder, q.question, backend=backend)
+                streamed: list[str] = []
+                answer = answer_question(
+                    store, embedder, q.question, backend=backend, on_delta=streamed.append
+                )
                 phrase = q.answer.lower()
                 right = states_fact(q.answer, answer.text)
-                cited = any(
-                    c.cited and c.file == q.file and phrase in c.text.lower() for c in answer.citations
-                )
+                holds = [c.n for c in answer.citations if c.file == q.file and phrase in c.text.lower()]
+                cited = any(c.cited and c.n in holds for c in answer.citations)
+                as_written = {int(n) for n in re.findall(r"\[(\d+)\]", "".join(streamed))}
                 records.append(
                     {
                         "question": q.question,
                         "expected": q.answer,
                         "file": q.file,
                         "mode": answer.mode,
+                        "written": "".join(streamed),
                         "answer": answer.text,
                         "right": right,
                         "cited": cited,
+                        "cited_as_written": bool(as_written & set(holds)),
                         "seconds": round(time.perf_counter() - started, 2),
                     }
                 )
@@ -85,7 +91,11 @@ def main() -> int:
     print(f"questions: {n}   generated: {sum(r['mode'] == 'generated' for r in records)}")
     print(f"states the labelled fact: {sum(r['right'] for r in records) / n:.3f}")
     print(f"cites the passage holding it: {sum(r['cited'] for r in records) / n:.3f}")
+    print(f"  by an [n] the model wrote: {sum(r['cited_as_written'] for r in records) / n:.3f}")
     print(f"both: {sum(r['right'] and r['cited'] for r in records) / n:.3f}")
+    print(
+        f"both, counting only [n] the model wrote: {sum(r['right'] and r['cited_as_written'] for r in records) / n:.3f}"
+    )
     print(f"seconds per answer: p50 {statistics.median(seconds):.1f}  max {max(seconds):.1f}")
     if args.details:
         Path(args.details).write_text(json.dumps(records, indent=1))

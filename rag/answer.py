@@ -24,10 +24,18 @@ from backends import (
     load_settings,
 )
 
+from .citing import cite_passages
 from .embedders import Embedder, embed_array
 from .keywords import terms
 from .memory_index import MemoryIndex
-from .prompts import NOT_FOUND, SYSTEM_PROMPT, format_source, system_with_sources
+from .prompts import (
+    EXAMPLE_ANSWER,
+    EXAMPLE_QUESTION,
+    NOT_FOUND,
+    SYSTEM_PROMPT,
+    format_source,
+    system_with_sources,
+)
 from .retrieval import DEFAULT_MODE, SearchResult, search
 from .store import Store
 from .types import Hit
@@ -127,8 +135,7 @@ def _generated(question, result: SearchResult, embedder, backend, on_delta, max_
         parts.append(delta)
         if on_delta:
             on_delta(delta)
-    text = "".join(parts).strip()
-    cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    text, cited = cite_passages("".join(parts).strip(), hits)
     citations = make_citations(hits, question, embedder)
     for c in citations:
         c.cited = c.n in cited
@@ -158,6 +165,8 @@ def build_messages(question: str, hits: list[Hit]) -> list[Message]:
     sources = "\n\n".join(format_source(n, h) for n, h in enumerate(hits, start=1))
     return [
         Message("system", SYSTEM_PROMPT),
+        Message("user", EXAMPLE_QUESTION),
+        Message("assistant", EXAMPLE_ANSWER),
         Message("user", f"Sources:\n\n{sources}\n\nQuestion: {question}"),
     ]
 

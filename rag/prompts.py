@@ -11,6 +11,14 @@ SYSTEM_PROMPT = (
     "Be brief."
 )
 
+# A one-shot exchange showing the citation form: small models otherwise name the file, not the number.
+EXAMPLE_QUESTION = (
+    "Sources:\n\n[1] (garden.md, section 'Soil')\nTomatoes grow best in soil rich in compost.\n\n"
+    "[2] (garden.md, section 'Watering')\nWater tomatoes twice a week in summer, early in the morning."
+    "\n\nQuestion: How often should I water tomatoes?"
+)
+EXAMPLE_ANSWER = "Twice a week in summer, early in the morning [2]."
+
 NOT_FOUND = "I could not find anything about this in your documents, so I will not guess an answer."
 
 CHAT_SOURCES_PROMPT = (

@@ -246,12 +246,17 @@ def _by_agreement(trials):
     return trials[best[1][0]]
 
 
-def backend_generator(backend, params: ChatParams | None = None) -> Generate:
+def backend_generator(
+    backend, params: ChatParams | None = None, on_queue: Callable[[int | None], None] | None = None
+) -> Generate:
     """Adapts a backends.Backend to `generate(messages, **options) -> str` (deterministic, short
-    replies); options override ChatParams fields (grammar, temperature, seed)."""
+    replies); options override ChatParams fields (grammar, temperature, seed). `on_queue(ahead)` hears
+    the request's place while a one-at-a-time backend serves others, and `None` once it starts."""
     params = params or ChatParams(max_tokens=320, temperature=0.0)
 
     def generate(messages: Sequence[Message], **options) -> str:
-        return "".join(backend.chat(list(messages), dataclasses.replace(params, **options)))
+        stream = backend.chat(list(messages), dataclasses.replace(params, **options))
+        stream.on_queue = on_queue
+        return "".join(stream)
 
     return generate

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from backends.data_folder import DataFolderUnwritable
@@ -79,12 +81,28 @@ def render_message(
             feedback_controls(store, owner, m.id, m.feedback, m.feedback_comment, read_only)
 
 
-def show_queue_place(slot, ahead: int | None) -> None:
+def show_queue_place(slot, ahead: int | None, can_stop: bool = True) -> None:
     """While the embedded model serves other visitors: where this answer stands in line."""
     if ahead is None:
         slot.empty()
     else:
         slot.caption(
             f":material/hourglass_top: Queued: the model answers one request at a time and "
-            f"{ahead} {'is' if ahead == 1 else 'are'} ahead of yours. Stop leaves the queue."
+            f"{ahead} {'is' if ahead == 1 else 'are'} ahead of yours."
+            + (" Stop leaves the queue." if can_stop else "")
         )
+
+
+def queue_place_reporter() -> Callable[[int | None], None]:
+    """An `on_queue` callback for a request with no Stop button (Ask your data): its caption appears
+    where the page is being written only once the request has to wait, and goes when it starts."""
+    slot = None
+
+    def report(ahead: int | None) -> None:
+        nonlocal slot
+        if slot is None and ahead is None:
+            return
+        slot = slot or st.empty()
+        show_queue_place(slot, ahead, can_stop=False)
+
+    return report

@@ -7,7 +7,7 @@ import streamlit as st
 from app.ui import state
 from app.ui.analysis_sidebar import active_analysis, analysis_store
 from app.ui.backend_session import backend_sidebar, current_backend, current_model
-from app.ui.chat_view import feedback_controls
+from app.ui.chat_view import feedback_controls, queue_place_reporter
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
 from app.ui.owner import conversation_owner, single_local_user
@@ -79,7 +79,7 @@ def pick_source():
 def generate(messages, max_tokens: int = 320):
     """The sidebar's backend, resolved only when a question needs a model (verified ones do not)."""
     params = ChatParams(current_model(), temperature=0.0, max_tokens=max_tokens)
-    return backend_generator(current_backend(), params)(messages)
+    return backend_generator(current_backend(), params, on_queue=queue_place_reporter())(messages)
 
 
 def show_schema(source, semantic) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from corpus import corpus_files
 
-from backends import create_backend, load_settings
+from backends import Capabilities, create_backend, load_settings
 from rag.answer import answer_question, build_messages, chat_context
 from rag.ingest import ingest_files
 from rag.store import Store
@@ -70,7 +72,9 @@ def test_prompt_numbers_the_sources_with_file_and_page(store, embedder):
     hits = search(store, embedder, "how long to proof the dough in the fridge", k=2).hits
     messages = build_messages("how long to proof?", hits)
     assert messages[0].role == "system" and "[1]" in messages[0].content
-    user = messages[1].content
+    example, shown = messages[1:3]  # a worked exchange shows the [n] form before the real question
+    assert example.role == "user" and shown.role == "assistant" and "[2]" in shown.content
+    user = messages[-1].content
     labels = [f"[{n}] (bread_guide.pdf, page {h.page})\n{h.text}" for n, h in enumerate(hits, start=1)]
     assert all(label in user for label in labels) and user.index(labels[0]) < user.index(labels[1])
     assert user.endswith("Question: how long to proof?")
@@ -117,3 +121,41 @@ def test_the_default_model_writes_the_answer_and_cites_its_passage(store, embedd
     assert "27" in answer.text
     cited = [c for c in answer.citations if c.cited]
     assert cited and cited[0].file == "handbook.md" and "27 days" in cited[0].text
+
+
+class ScriptedBackend:
+    """A backend that streams a fixed reply and records the prompt: for what rag does with a reply."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str):
+        self.reply = reply
+        self.sent: list = []
+
+    def info(self) -> Capabilities:
+        return Capabilities(context_window=4096, streaming=True, embeddings=False, exact_token_count=False)
+
+    def count_tokens(self, messages):
+        return sum(len(m.content) // 4 for m in messages), False
+
+    def chat(self, messages, params):
+        self.sent = list(messages)
+        return iter(re.findall(r"\s*\S+", self.reply))  # word by word, as a stream
+
+
+def test_a_file_named_instead_of_a_number_is_cited_when_it_points_at_one_given_passage(store, embedder):
+    question = "Do I need a doctor's note if I am off sick for two days?"
+    backend = ScriptedBackend("No, up to three days need no certificate (handbook.md, section 'Sick leave').")
+    answer = answer_question(store, embedder, question, backend=backend, k=3)
+    sick = next(c for c in answer.citations if c.heading == "Sick leave")
+    assert answer.text == f"No, up to three days need no certificate [{sick.n}]."
+    assert [c.n for c in answer.citations if c.cited] == [sick.n]
+    assert f"[{sick.n}] (handbook.md, section 'Sick leave')" in backend.sent[-1].content
+
+
+def test_a_file_with_several_given_passages_cites_none_of_them(store, embedder):
+    question = "How many paid holiday days per year, and can I carry them over?"
+    backend = ScriptedBackend("Staff get 27 days (handbook.md).")
+    answer = answer_question(store, embedder, question, backend=backend, k=3)
+    assert sum(c.file == "handbook.md" for c in answer.citations) > 1
+    assert answer.text == "Staff get 27 days (handbook.md)." and not any(c.cited for c in answer.citations)

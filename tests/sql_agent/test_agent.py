@@ -182,3 +182,27 @@ def test_the_prompt_carries_dialect_notes_and_semantic_descriptions(sample_sourc
     system, user = model.calls[0][0].content, model.calls[0][1].content
     assert "DuckDB notes" in system and "date_trunc" in system
     assert "Where the customer lives" in user
+
+
+@pytest.mark.slow
+def test_a_sql_question_waiting_for_the_embedded_model_hears_its_place(sample_source):
+    import threading
+
+    from backends import ChatParams, Message, create_backend, load_settings
+    from sql_agent.agent import backend_generator
+    from tests.conftest import TINY_MODEL
+
+    tiny = create_backend("local", load_settings(TINY_MODEL))
+    story = [Message("user", "Tell a long story about a lighthouse keeper and a storm.")]
+    running = iter(tiny.chat(story, ChatParams(temperature=0.0, max_tokens=160)))
+    next(running)  # another visitor's answer is being written
+    places = []
+    generate = backend_generator(tiny, ChatParams(temperature=0.0, max_tokens=48), on_queue=places.append)
+    agent = SqlAgent(sample_source, generate, max_repairs=0)
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append(agent.ask("How many customers are there?")))
+    asking.start()
+    rest = "".join(running)  # the other answer runs to its end meanwhile
+    asking.join(timeout=120)
+    assert rest and answers and answers[0].attempts[0].reply, "both were served"
+    assert places[0] == 1 and places[-1] is None, places  # one ahead, then its own turn

@@ -3,6 +3,7 @@ table and the chart."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -30,3 +31,37 @@ def test_suggested_question_shows_table_and_chart(page, app_data, sample_db_path
     ARTIFACTS.mkdir(exist_ok=True)
     wait_until_idle(page)
     page.screenshot(path=str(ARTIFACTS / "ask_data.png"), full_page=True)
+
+
+def test_a_question_waiting_for_the_model_shows_its_place(browser, app_data, sample_db_path, app_server):
+    """One visitor's long chat answer holds the embedded model; another's SQL question shows its place in
+    line until Stop frees the model and its own turn starts."""
+    shutil.copy(sample_db_path, app_data / sample_db_path.name)
+    chat_context, asking_context = browser.new_context(), browser.new_context()
+    try:
+        chat, asking = chat_context.new_page(), asking_context.new_page()
+        chat.goto(app_server)
+        chat.get_by_test_id("stSidebar").get_by_text("Generation settings").click()
+        chat.get_by_label("Max tokens").fill("4096")
+        chat.get_by_label("Max tokens").press("Enter")
+        box = chat.get_by_test_id("stChatInputTextArea")
+        box.fill("Write a very long story about a dragon who learns to bake bread, in ten chapters.")
+        box.press("Enter")
+        streamed = chat.get_by_test_id("stChatMessage").nth(1).get_by_test_id("stMarkdown").first
+        expect(streamed).to_have_text(re.compile(r"\w+\W+\w+\W+\w+"), timeout=120_000)
+
+        asking.goto(app_server)
+        asking.get_by_role("link", name="Ask your data").click(timeout=120_000)
+        asking.get_by_test_id("stSidebar").get_by_text("Sample retail database").click()
+        question = asking.get_by_test_id("stChatInputTextArea")
+        question.fill("How many customers are there?")  # not a verified query: it needs the model
+        question.press("Enter")
+        place = asking.get_by_text("Queued: the model answers one request at a time and 1 is ahead of yours.")
+        expect(place).to_be_visible(timeout=60_000)
+
+        chat.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+        expect(place).to_have_count(0, timeout=120_000)  # its turn came: the model writes its SQL now
+        expect(asking.get_by_test_id("stException")).to_have_count(0)
+    finally:
+        chat_context.close()
+        asking_context.close()
