@@ -3,7 +3,13 @@
 import pytest
 
 from sql_agent.agent import SqlAgent
-from sql_agent.semantic import sample_semantic_model
+from sql_agent.semantic import (
+    SemanticModel,
+    VerifiedQuery,
+    closest_examples,
+    match_verified,
+    sample_semantic_model,
+)
 
 
 def scripted(*replies):
@@ -79,6 +85,31 @@ def test_a_different_year_is_not_mistaken_for_the_verified_question(sample_sourc
     assert answer.verified is None and len(model.calls) == 1
     # the verified queries appear as examples in the prompt
     assert "Examples of good queries" in model.calls[0][-1].content
+
+
+@pytest.mark.parametrize(
+    ("verified", "asked"),
+    [
+        (
+            "List the model numbers of all products made by maker B.",
+            "List the model numbers of all products not made by maker B.",
+        ),
+        (
+            "Find the country with the worst single reading of air quality",
+            "Find the country with the worst average air quality",
+        ),
+        (
+            "Find the average amount spent by customers in each city",
+            "Find the average amount spent by customers in each region",
+        ),
+        ("Which orders were returned?", "Which orders weren't returned?"),
+    ],
+)
+def test_a_question_one_word_apart_is_not_answered_by_the_verified_query(verified, asked):
+    model = SemanticModel("m", verified_queries=(VerifiedQuery("v", verified, "SELECT 1"),))
+    assert match_verified(verified.upper(), model)[0] is not None  # the same words still match
+    assert match_verified(asked, model)[0] is None
+    assert closest_examples(asked, model) == list(model.verified_queries)  # it is still the example
 
 
 def test_the_previous_question_and_sql_go_into_a_follow_up_prompt(sample_source):
