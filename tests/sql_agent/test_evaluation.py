@@ -129,3 +129,14 @@ def test_few_shot_examples_never_include_the_items_own_gold_sql(tmp_path):
     ]
     pool = example_model(item, items).verified_queries
     assert [q.name for q in pool] == ["4"]
+
+
+def test_eval_waits_longer_for_a_first_token_unless_told_otherwise():
+    from backends import load_settings
+    from sql_agent.evaluation.harness import eval_environment
+
+    assert load_settings({}).policy.first_token_timeout_s == 120.0
+    assert load_settings(eval_environment({})).policy.first_token_timeout_s == 600.0
+    chosen = eval_environment({"FLOE_FIRST_TOKEN_TIMEOUT": "45", "FLOE_LOCAL_MODEL": "m.gguf"})
+    assert load_settings(chosen).policy.first_token_timeout_s == 45.0
+    assert load_settings(chosen).local.model == "m.gguf"
