@@ -17,10 +17,10 @@ from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
 from ..sources import DuckDBSource
 from ..validate import check_sql
 from .baseline import bare_answer
-from .examples import example_model
+from .examples import example_model, verified_models
 from .faults import RepairOracle, inject_fault
 from .scoring import gold_is_ordered, results_match
-from .suites import default_eval_dir, load_suite
+from .suites import default_eval_dir, half_of, load_suite
 
 EVAL_LIMITS = SandboxLimits(timeout_s=30, max_rows=100_000, count_rows_up_to=0)
 # An evaluation waits out a busy machine rather than scoring a slow first token as a wrong answer
@@ -33,6 +33,17 @@ def eval_command(args) -> int:
     if not eval_dir.exists():
         print(json.dumps({"skipped": f"no evaluation data at {eval_dir} (see ../shared/eval/README.md)"}))
         return 0
+    if args.verified_from and (args.half != "second" or args.pipeline == "bare" or args.few_shot):
+        print(
+            "--verified-from needs --half second and the agent pipeline without --few-shot: the "
+            "verified queries come from the first half and stand in for the examples",
+            file=sys.stderr,
+        )
+        return 2
+    verified = None
+    if args.verified_from:
+        first_half = half_of(load_suite(args.suite, eval_dir).items, "first")
+        verified = verified_models(first_half, json.loads(Path(args.verified_from).read_text()))
     generate_for = None
     if not args.oracle_faults:
         from backends import BackendError, load_settings
@@ -59,7 +70,11 @@ def eval_command(args) -> int:
         few_shot=args.few_shot,
         constrain=args.grammar,
         candidates=args.candidates,
+        half=args.half,
+        verified=verified,
     )
+    if verified is not None:
+        card["verified_queries"] = sum(len(m.verified_queries) for m in verified.values())
     if generate_for is not None:
         card = {"model": model, "pipeline": args.pipeline, **card}
     print(json.dumps(card, indent=2))
@@ -88,14 +103,18 @@ def run_suite(
     few_shot=0,
     constrain=False,
     candidates=1,
+    half=None,
+    verified=None,
 ):
     """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
     prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
     items on the same database the prompt shows (examples.py). `constrain`, `candidates`: the agent's grammar and
     execution-guided selection. `spread`: the `limit` items are taken evenly across
-    the suite rather than from its start (defog's first 25 all ask one database)."""
+    the suite rather than from its start (defog's first 25 all ask one database). `half`: "first" or
+    "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
+    model of verified queries, reused on a close match and shown as examples, as the app does."""
     suite = load_suite(suite_name, eval_dir)
-    items = _subset(suite.items, limit, spread)
+    items = _subset(half_of(suite.items, half) if half else suite.items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
     records = []
@@ -121,14 +140,19 @@ def run_suite(
             generate = RepairOracle(faulty)
         else:
             generate = generate_for(item, source)
+        if verified is not None:
+            semantic = verified.get(item.db_path)
+        else:
+            semantic = example_model(item, suite.items) if few_shot else None
         agent = SqlAgent(
             source,
             generate,
-            example_model(item, suite.items) if few_shot else None,
+            semantic,
             max_repairs=max_repairs,
             max_rows=EVAL_LIMITS.max_rows,
-            use_verified=False,  # another item's gold answer is never reused as this item's answer
-            examples=few_shot,
+            # another item's gold answer is never reused as this item's answer; a verified one is
+            use_verified=verified is not None,
+            examples=few_shot or SqlAgent.examples,
             constrain=constrain,
             candidates=candidates,
         )
@@ -167,6 +191,7 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
         "key": item.key,
         "question": item.question,
         "fault": fault,
+        "verified": answer.verified,
         "attempts": [{"outcome": a.outcome, "sql": a.sql, "message": a.message} for a in answer.attempts],
         "valid_first": first_ok,
         "valid_final": answer.ok,
@@ -210,6 +235,8 @@ def _scorecard(suite, records, skipped, oracle, backend_name, attempted) -> dict
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else None,
         "errors": sum(1 for r in records if "error" in r),
     }
+    if records and any(r.get("verified") for r in records):
+        card["answered_by_verified_query"] = sum(1 for r in records if r.get("verified"))
     if attempted < len(suite.items):
         card["limited_to"] = attempted
     if oracle:
