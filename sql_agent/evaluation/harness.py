@@ -72,6 +72,7 @@ def eval_command(args) -> int:
         candidates=args.candidates,
         half=args.half,
         verified=verified,
+        progress=generate_for is not None,
     )
     if verified is not None:
         card["verified_queries"] = sum(len(m.verified_queries) for m in verified.values())
@@ -105,6 +106,7 @@ def run_suite(
     candidates=1,
     half=None,
     verified=None,
+    progress=False,
 ):
     """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
     prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
@@ -112,13 +114,14 @@ def run_suite(
     execution-guided selection. `spread`: the `limit` items are taken evenly across
     the suite rather than from its start (defog's first 25 all ask one database). `half`: "first" or
     "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
-    model of verified queries, reused on a close match and shown as examples, as the app does."""
+    model of verified queries, reused on a close match and shown as examples, as the app does.
+    `progress`: a line on stderr per item scored."""
     suite = load_suite(suite_name, eval_dir)
     items = _subset(half_of(suite.items, half) if half else suite.items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
     records = []
-    for item in items:
+    for number, item in enumerate(items, 1):
         source = sources.get(item.db_path) or sources.setdefault(
             item.db_path, DuckDBSource(item.db_path, EVAL_LIMITS)
         )
@@ -164,13 +167,22 @@ def run_suite(
                 answer = agent.ask(item.question)
         except Exception as err:  # a backend failure is a wrong answer, recorded with its reason
             records.append({"key": item.key, "error": f"{type(err).__name__}: {err}", "latency_s": 0.0})
-            continue
-        latency = time.perf_counter() - started
-        records.append(_record(item, answer, gold_results, fault, latency, source.schema))
+        else:
+            latency = time.perf_counter() - started
+            records.append(_record(item, answer, gold_results, fault, latency, source.schema))
+        if progress:
+            _report(records[-1], number, len(items))
     for s in sources.values():
         s.close()
     card = _scorecard(suite, records, skipped, generate_for is None, backend_name, len(items))
     return card, records
+
+
+def _report(record: dict, done: int, total: int) -> None:
+    verdict = "error" if "error" in record else "right" if record["correct_final"] else "wrong"
+    print(
+        f"[{done}/{total}] {record['key']} {verdict} {record['latency_s']:.1f} s", file=sys.stderr, flush=True
+    )
 
 
 def _subset(items: list, limit: int | None, spread: bool) -> list:

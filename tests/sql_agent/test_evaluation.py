@@ -213,3 +213,12 @@ def test_verified_answers_need_the_second_half(tmp_path, capsys):
     argv = ["eval", "--suite", "duckdb-nsql", "--eval-dir", str(tmp_path), "--verified-from", str(details)]
     assert main(argv) == 2
     assert "--half second" in capsys.readouterr().err
+
+
+def test_a_model_run_says_how_far_it_has_got(tmp_path, capsys):
+    count = "SELECT count(*) FROM customers"
+    _tiny_nsql_suite(tmp_path, [("How many customers?", count), ("And how many are there?", count)])
+    replies = iter([count, "SELECT 1"])
+    run_suite("duckdb-nsql", tmp_path, lambda item, source: lambda m, **o: next(replies), progress=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("[1/2] nsql-0 right") and lines[1].startswith("[2/2] nsql-1 wrong")
