@@ -175,6 +175,8 @@ def run_suite(
     for s in sources.values():
         s.close()
     card = _scorecard(suite, records, skipped, generate_for is None, backend_name, len(items))
+    if half:
+        card = {"half": half, **card}
     return card, records
 
 
@@ -250,7 +252,7 @@ def _scorecard(suite, records, skipped, oracle, backend_name, attempted) -> dict
     if records and any(r.get("verified") for r in records):
         card["answered_by_verified_query"] = sum(1 for r in records if r.get("verified"))
     if attempted < len(suite.items):
-        card["limited_to"] = attempted
+        card["limited_to"] = attempted  # by --limit or --half
     if oracle:
         by_kind: dict[str, dict] = {}
         for r in records:

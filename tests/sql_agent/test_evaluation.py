@@ -197,7 +197,7 @@ def test_second_half_reuses_and_shows_only_the_first_halfs_correct_answers(tmp_p
 
     verified = verified_models(first, first_records)
     card, records = run_suite("duckdb-nsql", tmp_path, ask_model, half="second", verified=verified)
-    assert card["items_scored"] == 2 and card["execution_accuracy"] == 1.0
+    assert card["items_scored"] == 2 and card["execution_accuracy"] == 1.0 and card["half"] == "second"
     assert card["answered_by_verified_query"] == 1 and records[0]["verified"] == "nsql-0"
     # one model call, for the question no verified query matches; it sees the right answer only
     assert len(prompts) == 1 and "How many customers are there?" in prompts[0]
