@@ -82,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--candidates", type=int, default=1, help="replies per question, chosen by agreement of results"
     )
+    ev.add_argument(
+        "--half",
+        choices=("first", "second"),
+        help="only half the items: even (first) or odd (second) positions among each database's items",
+    )
+    ev.add_argument(
+        "--verified-from",
+        metavar="DETAILS_JSON",
+        help="with --half second: the first half's answers this details file marks correct become "
+        "verified queries (reused on a match, shown as examples)",
+    )
     ev.add_argument("--limit", type=int)
     ev.add_argument("--spread", action="store_true", help="take the --limit items evenly across the suite")
     ev.add_argument("--seed", type=int, default=0)

@@ -1,11 +1,13 @@
 """Few-shot examples for an evaluation item: the other items on the same database, standing in for
 the verified queries a semantic model would hold. An item never sees its own gold SQL: items with the
-same gold query or a near-identical question are left out of its pool."""
+same gold query or a near-identical question are left out of its pool. Also the verified queries a
+user would have saved after checking the model's answers to the first half of a suite."""
 
 from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from ..semantic import SemanticModel, VerifiedQuery, normalise_question
 from .suites import EvalItem
@@ -27,6 +29,23 @@ def example_model(item: EvalItem, items: list[EvalItem]) -> SemanticModel:
             continue
         pool.append(VerifiedQuery(other.key, other.question, other.gold[0]))
     return SemanticModel(item.db_path.stem, verified_queries=tuple(pool))
+
+
+def verified_models(first_half: list[EvalItem], records: list[dict]) -> dict[Path, SemanticModel]:
+    """For each first-half item the details `records` mark correct, its question and the SQL the
+    model wrote, as a verified query of the item's database (what a user who checked them saves)."""
+    written = {
+        r["key"]: r["attempts"][-1]["sql"]
+        for r in records
+        if r.get("correct_final") and r.get("attempts") and r["attempts"][-1].get("sql")
+    }
+    by_database: dict[Path, list[VerifiedQuery]] = {}
+    for item in first_half:
+        if item.key in written:
+            by_database.setdefault(item.db_path, []).append(
+                VerifiedQuery(item.key, item.question, written[item.key])
+            )
+    return {db: SemanticModel(db.stem, verified_queries=tuple(qs)) for db, qs in by_database.items()}
 
 
 def _normalise_sql(sql: str) -> str:

@@ -4,6 +4,7 @@ rules), first try and after repair, valid-SQL rate, hallucinated identifiers, la
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -16,12 +17,14 @@ from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
 from ..sources import DuckDBSource
 from ..validate import check_sql
 from .baseline import bare_answer
-from .examples import example_model
+from .examples import example_model, verified_models
 from .faults import RepairOracle, inject_fault
 from .scoring import gold_is_ordered, results_match
-from .suites import default_eval_dir, load_suite
+from .suites import default_eval_dir, half_of, load_suite
 
 EVAL_LIMITS = SandboxLimits(timeout_s=30, max_rows=100_000, count_rows_up_to=0)
+# An evaluation waits out a busy machine rather than scoring a slow first token as a wrong answer
+EVAL_FIRST_TOKEN_TIMEOUT_S = "600"
 HALLUCINATION_KINDS = {"unknown_table", "unknown_column", "unknown_function"}
 
 
@@ -30,13 +33,24 @@ def eval_command(args) -> int:
     if not eval_dir.exists():
         print(json.dumps({"skipped": f"no evaluation data at {eval_dir} (see ../shared/eval/README.md)"}))
         return 0
+    if args.verified_from and (args.half != "second" or args.pipeline == "bare" or args.few_shot):
+        print(
+            "--verified-from needs --half second and the agent pipeline without --few-shot: the "
+            "verified queries come from the first half and stand in for the examples",
+            file=sys.stderr,
+        )
+        return 2
+    verified = None
+    if args.verified_from:
+        first_half = half_of(load_suite(args.suite, eval_dir).items, "first")
+        verified = verified_models(first_half, json.loads(Path(args.verified_from).read_text()))
     generate_for = None
     if not args.oracle_faults:
         from backends import BackendError, load_settings
         from backends.cli import create_for_terminal
 
         try:
-            backend = create_for_terminal(args.backend, load_settings())
+            backend = create_for_terminal(args.backend, load_settings(eval_environment(os.environ)))
         except BackendError as err:
             print(f"Backend error: {err.user_message}", file=sys.stderr)
             return 5
@@ -56,13 +70,25 @@ def eval_command(args) -> int:
         few_shot=args.few_shot,
         constrain=args.grammar,
         candidates=args.candidates,
+        half=args.half,
+        verified=verified,
+        progress=generate_for is not None,
     )
+    if verified is not None:
+        card["verified_queries"] = sum(len(m.verified_queries) for m in verified.values())
     if generate_for is not None:
         card = {"model": model, "pipeline": args.pipeline, **card}
     print(json.dumps(card, indent=2))
     if args.details:
         Path(args.details).write_text(json.dumps(details, indent=1, default=str))
     return 0
+
+
+def eval_environment(env) -> dict:
+    """The environment with the evaluation's longer first-token timeout, unless one is set."""
+    if env.get("FLOE_FIRST_TOKEN_TIMEOUT"):
+        return dict(env)
+    return {**env, "FLOE_FIRST_TOKEN_TIMEOUT": EVAL_FIRST_TOKEN_TIMEOUT_S}
 
 
 def run_suite(
@@ -78,18 +104,24 @@ def run_suite(
     few_shot=0,
     constrain=False,
     candidates=1,
+    half=None,
+    verified=None,
+    progress=False,
 ):
     """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
     prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
     items on the same database the prompt shows (examples.py). `constrain`, `candidates`: the agent's grammar and
     execution-guided selection. `spread`: the `limit` items are taken evenly across
-    the suite rather than from its start (defog's first 25 all ask one database)."""
+    the suite rather than from its start (defog's first 25 all ask one database). `half`: "first" or
+    "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
+    model of verified queries, reused on a close match and shown as examples, as the app does.
+    `progress`: a line on stderr per item scored."""
     suite = load_suite(suite_name, eval_dir)
-    items = _subset(suite.items, limit, spread)
+    items = _subset(half_of(suite.items, half) if half else suite.items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
     records = []
-    for item in items:
+    for number, item in enumerate(items, 1):
         source = sources.get(item.db_path) or sources.setdefault(
             item.db_path, DuckDBSource(item.db_path, EVAL_LIMITS)
         )
@@ -111,14 +143,19 @@ def run_suite(
             generate = RepairOracle(faulty)
         else:
             generate = generate_for(item, source)
+        if verified is not None:
+            semantic = verified.get(item.db_path)
+        else:
+            semantic = example_model(item, suite.items) if few_shot else None
         agent = SqlAgent(
             source,
             generate,
-            example_model(item, suite.items) if few_shot else None,
+            semantic,
             max_repairs=max_repairs,
             max_rows=EVAL_LIMITS.max_rows,
-            use_verified=False,  # another item's gold answer is never reused as this item's answer
-            examples=few_shot,
+            # another item's gold answer is never reused as this item's answer; a verified one is
+            use_verified=verified is not None,
+            examples=few_shot or SqlAgent.examples,
             constrain=constrain,
             candidates=candidates,
         )
@@ -130,13 +167,24 @@ def run_suite(
                 answer = agent.ask(item.question)
         except Exception as err:  # a backend failure is a wrong answer, recorded with its reason
             records.append({"key": item.key, "error": f"{type(err).__name__}: {err}", "latency_s": 0.0})
-            continue
-        latency = time.perf_counter() - started
-        records.append(_record(item, answer, gold_results, fault, latency, source.schema))
+        else:
+            latency = time.perf_counter() - started
+            records.append(_record(item, answer, gold_results, fault, latency, source.schema))
+        if progress:
+            _report(records[-1], number, len(items))
     for s in sources.values():
         s.close()
     card = _scorecard(suite, records, skipped, generate_for is None, backend_name, len(items))
+    if half:
+        card = {"half": half, **card}
     return card, records
+
+
+def _report(record: dict, done: int, total: int) -> None:
+    verdict = "error" if "error" in record else "right" if record["correct_final"] else "wrong"
+    print(
+        f"[{done}/{total}] {record['key']} {verdict} {record['latency_s']:.1f} s", file=sys.stderr, flush=True
+    )
 
 
 def _subset(items: list, limit: int | None, spread: bool) -> list:
@@ -157,6 +205,7 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
         "key": item.key,
         "question": item.question,
         "fault": fault,
+        "verified": answer.verified,
         "attempts": [{"outcome": a.outcome, "sql": a.sql, "message": a.message} for a in answer.attempts],
         "valid_first": first_ok,
         "valid_final": answer.ok,
@@ -200,8 +249,10 @@ def _scorecard(suite, records, skipped, oracle, backend_name, attempted) -> dict
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else None,
         "errors": sum(1 for r in records if "error" in r),
     }
+    if records and any(r.get("verified") for r in records):
+        card["answered_by_verified_query"] = sum(1 for r in records if r.get("verified"))
     if attempted < len(suite.items):
-        card["limited_to"] = attempted
+        card["limited_to"] = attempted  # by --limit or --half
     if oracle:
         by_kind: dict[str, dict] = {}
         for r in records:

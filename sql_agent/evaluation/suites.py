@@ -6,6 +6,7 @@ import csv
 import itertools
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,18 @@ def default_eval_dir() -> Path:
 
 def load_suite(name: str, eval_dir: Path) -> Suite:
     return load_duckdb_nsql(eval_dir) if name == "duckdb-nsql" else load_defog(eval_dir)
+
+
+def half_of(items: list[EvalItem], half: str) -> list[EvalItem]:
+    """A fixed half of the items: among each database's items in suite order, the even positions are
+    the first half and the odd ones the second, so both halves ask every database with two items."""
+    position: Counter[Path] = Counter()
+    chosen = []
+    for item in items:
+        if (position[item.db_path] % 2 == 0) == (half == "first"):
+            chosen.append(item)
+        position[item.db_path] += 1
+    return chosen
 
 
 def load_duckdb_nsql(eval_dir: Path) -> Suite:

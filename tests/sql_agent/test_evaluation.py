@@ -129,3 +129,96 @@ def test_few_shot_examples_never_include_the_items_own_gold_sql(tmp_path):
     ]
     pool = example_model(item, items).verified_queries
     assert [q.name for q in pool] == ["4"]
+
+
+def test_eval_waits_longer_for_a_first_token_unless_told_otherwise():
+    from backends import load_settings
+    from sql_agent.evaluation.harness import eval_environment
+
+    assert load_settings({}).policy.first_token_timeout_s == 120.0
+    assert load_settings(eval_environment({})).policy.first_token_timeout_s == 600.0
+    chosen = eval_environment({"FLOE_FIRST_TOKEN_TIMEOUT": "45", "FLOE_LOCAL_MODEL": "m.gguf"})
+    assert load_settings(chosen).policy.first_token_timeout_s == 45.0
+    assert load_settings(chosen).local.model == "m.gguf"
+
+
+def _tiny_nsql_suite(root, questions):
+    """A duckdb-nsql shaped suite in `root`: one shop database, (question, gold SQL) items."""
+    import json
+
+    import duckdb
+
+    db = root / "duckdb-nsql" / "databases" / "shop" / "shop.duckdb"
+    db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("CREATE TABLE customers (name VARCHAR, city VARCHAR)")
+        conn.execute("INSERT INTO customers VALUES ('Ann', 'Oslo'), ('Bob', 'Rome'), ('Al', 'Oslo')")
+    rows = [{"db_id": "shop", "question": q, "query": sql} for q, sql in questions]
+    (root / "duckdb-nsql" / "dev.json").write_text(json.dumps(rows))
+
+
+def test_second_half_reuses_and_shows_only_the_first_halfs_correct_answers(tmp_path):
+    from sql_agent.evaluation.examples import verified_models
+    from sql_agent.evaluation.suites import half_of, load_suite
+
+    count = "SELECT count(*) FROM customers"
+    names_with_a = "SELECT name FROM customers WHERE name LIKE 'A%'"
+    cities = "SELECT DISTINCT city FROM customers"
+    _tiny_nsql_suite(
+        tmp_path,
+        [
+            ("How many customers are there?", count),  # first half, answered right
+            ("How many customers are there in total?", count),  # second: a verified match
+            ("Which customer names start with A?", names_with_a),  # first half, answered wrong
+            ("List the cities of customers", cities),  # second: asks the model
+        ],
+    )
+    items = load_suite("duckdb-nsql", tmp_path).items
+    first, second = half_of(items, "first"), half_of(items, "second")
+    assert [i.key for i in first] == ["nsql-0", "nsql-2"] and [i.key for i in second] == ["nsql-1", "nsql-3"]
+
+    first_replies = {"nsql-0": count + ";", "nsql-2": "SELECT name FROM customers"}
+    _, first_records = run_suite(
+        "duckdb-nsql",
+        tmp_path,
+        lambda item, source: lambda messages, **o: f"```sql\n{first_replies[item.key]}\n```",
+        half="first",
+    )
+    assert [r["correct_final"] for r in first_records] == [True, False]
+
+    prompts = []
+
+    def ask_model(item, source):
+        def generate(messages, **options):
+            prompts.append(messages[-1].content)
+            return f"```sql\n{cities}\n```"
+
+        return generate
+
+    verified = verified_models(first, first_records)
+    card, records = run_suite("duckdb-nsql", tmp_path, ask_model, half="second", verified=verified)
+    assert card["items_scored"] == 2 and card["execution_accuracy"] == 1.0 and card["half"] == "second"
+    assert card["answered_by_verified_query"] == 1 and records[0]["verified"] == "nsql-0"
+    # one model call, for the question no verified query matches; it sees the right answer only
+    assert len(prompts) == 1 and "How many customers are there?" in prompts[0]
+    assert "start with A" not in prompts[0]
+
+
+def test_verified_answers_need_the_second_half(tmp_path, capsys):
+    from sql_agent.cli import main
+
+    _tiny_nsql_suite(tmp_path, [("How many customers are there?", "SELECT count(*) FROM customers")])
+    details = tmp_path / "first.json"
+    details.write_text("[]")
+    argv = ["eval", "--suite", "duckdb-nsql", "--eval-dir", str(tmp_path), "--verified-from", str(details)]
+    assert main(argv) == 2
+    assert "--half second" in capsys.readouterr().err
+
+
+def test_a_model_run_says_how_far_it_has_got(tmp_path, capsys):
+    count = "SELECT count(*) FROM customers"
+    _tiny_nsql_suite(tmp_path, [("How many customers?", count), ("And how many are there?", count)])
+    replies = iter([count, "SELECT 1"])
+    run_suite("duckdb-nsql", tmp_path, lambda item, source: lambda m, **o: next(replies), progress=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("[1/2] nsql-0 right") and lines[1].startswith("[2/2] nsql-1 wrong")
