@@ -13,6 +13,8 @@ MAX_BARS = 50
 
 def column_kind(type_name: str) -> str:
     upper = type_name.upper()
+    if upper.startswith("INTERVAL"):  # a duration: not a number to sum or plot, though it starts with "INT"
+        return "nominal"
     if upper.startswith(TEMPORAL):
         return "temporal"
     if upper.startswith(QUANTITATIVE):

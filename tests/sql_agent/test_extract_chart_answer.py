@@ -80,3 +80,18 @@ def test_grounding_check_catches_an_invented_number():
 
 def test_empty_result_is_said_plainly():
     assert "no rows" in summarise(QueryResult(["a"], ["INTEGER"], []))
+
+
+def test_a_duration_column_is_described_not_summed():
+    """DuckDB's INTERVAL starts with "INT"; read as a number, "they add up to" crashed on timedelta."""
+    import datetime as dt
+
+    result = QueryResult(
+        ["store", "wait"],
+        ["VARCHAR", "INTERVAL"],
+        [("North", dt.timedelta(days=3)), ("South", dt.timedelta(hours=5))],
+    )
+    text = summarise(result)
+    assert text == "2 rows. The first is: store North, wait 3 days, 0:00:00."
+    chart = choose_chart(result)
+    assert chart is None or "wait" not in str(chart.get("encoding", {}).get("y", {}))
