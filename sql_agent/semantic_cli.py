@@ -14,7 +14,7 @@ from backends.data_folder import DataFolderUnwritable
 from .sample_db import data_dir
 from .semantic import parse_semantic_model
 from .semantic_draft import describe_with_model, draft_semantic_model, to_yaml
-from .semantic_store import SemanticStore, model_for_source
+from .semantic_store import STORE_FILE, SemanticStore, model_for_source
 from .sources import open_source
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 4, 5
@@ -22,7 +22,7 @@ LOCAL_OWNER = "local"
 
 
 def semantic_store() -> SemanticStore:
-    return SemanticStore(data_dir() / "semantic_models.sqlite")
+    return SemanticStore(data_dir() / STORE_FILE)
 
 
 def add_semantic_parser(sub) -> None:

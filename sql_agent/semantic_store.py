@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS semantic_models (
 );
 """
 SAVED, BUNDLED, DRAFT = "saved", "bundled", "draft"
+STORE_FILE = "semantic_models.sqlite"  # in Floe's data folder; the app and the CLI share it
 
 
 class SemanticStore(SqliteFile):

@@ -13,7 +13,15 @@ from backends.data_folder import DataFolderUnwritable
 from sql_agent.semantic import parse_semantic_model
 from sql_agent.semantic_draft import describe_with_model, draft_semantic_model, to_yaml
 from sql_agent.semantic_edit import add_verified_query, remove_verified_query
-from sql_agent.semantic_store import BUNDLED, DRAFT, SAVED, SemanticStore, SourceModel, model_for_source
+from sql_agent.semantic_store import (
+    BUNDLED,
+    DRAFT,
+    SAVED,
+    STORE_FILE,
+    SemanticStore,
+    SourceModel,
+    model_for_source,
+)
 
 from .config import data_dir
 
@@ -32,7 +40,7 @@ def _store(path: str) -> SemanticStore:
 
 
 def semantic_store() -> SemanticStore:
-    return _store(os.path.join(data_dir(), "semantic_models.sqlite"))
+    return _store(os.path.join(data_dir(), STORE_FILE))
 
 
 def semantic_for(source, owner: str) -> SourceModel:
@@ -59,8 +67,8 @@ def _save_and_rerun(owner: str, source, text: str, notice: str) -> None:
     st.rerun()
 
 
-def _problems_message(problems) -> str:
-    return "The semantic model was not saved:\n\n" + "\n".join(f"- {p}" for p in problems)
+def _problems_message(problems, lead: str = "The semantic model was not saved:") -> str:
+    return lead + "\n\n" + "\n".join(f"- {p}" for p in problems)
 
 
 def verify_button(turn, source, owner: str, found: SourceModel, read_only: bool) -> None:
@@ -100,7 +108,7 @@ def semantic_panel(source, owner: str, found: SourceModel, generate, read_only: 
     with st.expander(label, icon=":material/account_tree:"):
         st.caption(ORIGIN_NOTE[found.origin])
         if found.problems:
-            st.warning(_problems_message(found.problems).replace("was not saved", "cannot be used"))
+            st.warning(_problems_message(found.problems, "The semantic model cannot be used:"))
         if model:
             st.markdown(
                 f"{len(model.table_descriptions)} tables, {len(model.relationships)} relationships, "
@@ -155,7 +163,7 @@ def _upload(source, owner: str, uploaded) -> None:
     if problems:
         st.session_state[NOTICE] = (
             "error",
-            _problems_message(problems).replace("model", f"model {uploaded.name}", 1),
+            _problems_message(problems, f"The semantic model {uploaded.name} was not saved:"),
         )
         st.rerun()
     _save_and_rerun(owner, source, text, f"{uploaded.name} is now this source's semantic model.")
