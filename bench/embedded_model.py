@@ -50,9 +50,13 @@ def main() -> int:
     print(f"model loaded: {time.perf_counter() - started:.1f} s   {backend.info().description}")
     print(f"after load: {memory()}")
 
-    prompt = [Message("user", "Explain in a short paragraph what a database index is and when it helps.")]
+    # A different question each run: llama.cpp reuses a repeated prompt's cached prefix, which would
+    # make the first token look instant.
+    topics = ["a database index", "a foreign key", "a window function", "a materialized view", "a CTE"]
     first, rates = [], []
-    for _ in range(args.runs):
+    for run in range(args.runs):
+        topic = topics[run % len(topics)]
+        prompt = [Message("user", f"Explain in a short paragraph what {topic} is and when it helps.")]
         stream = backend.chat(prompt, ChatParams(temperature=0.7, max_tokens=args.max_tokens))
         for _delta in stream:
             pass

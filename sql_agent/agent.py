@@ -20,6 +20,7 @@ from .chart import choose_chart
 from .extract import extract_sql
 from .grammar import sql_grammar
 from .linking import DEFAULT_TOKEN_BUDGET, SchemaSlice, link_schema
+from .repair import repair_notes
 from .results import QueryResult
 from .sandbox import DatabaseError, QueryTimeout
 from .semantic import SemanticModel, closest_examples, described_schema, match_verified
@@ -114,14 +115,19 @@ class SqlAgent:
                 else:
                     t0 = time.perf_counter()
                     reply = self.generate(messages, **options)
+                    if number > 1 and _repeats(extract_sql(reply), answer.attempts):
+                        # greedy decoding tends to return the failed query unchanged: sample instead
+                        sampling = {"temperature": CANDIDATE_TEMPERATURE, "seed": number}
+                        reply = self.generate(messages, **options, **sampling)
                     spent = time.perf_counter() - t0
                     attempt = self._try(answer, number, reply, extract_sql(reply), spent)
                 model_s += spent
                 if attempt.outcome == "ok":
                     break
+                notes = repair_notes(attempt.sql, attempt.message, self._described(schema))
                 messages += [
                     Message("assistant", reply),
-                    Message("user", prompts.repair_prompt(attempt.message)),
+                    Message("user", prompts.repair_prompt(attempt.message, notes)),
                 ]
 
         self._finish(answer, schema)
@@ -231,6 +237,14 @@ def _groups(trials) -> dict[tuple, list[int]]:
         if attempt.outcome == "ok" and trial.result is not None:
             groups.setdefault(_result_key(trial.result), []).append(i)
     return groups
+
+
+def _repeats(sql: str | None, attempts: Sequence[Attempt]) -> bool:
+    """The same query as an earlier attempt, spacing and case aside."""
+    if not sql:
+        return False
+    key = " ".join(sql.lower().split())
+    return any(a.sql and " ".join(a.sql.lower().split()) == key for a in attempts)
 
 
 def _agreeing(trials) -> bool:

@@ -46,7 +46,7 @@ The new question may refer to it.
 """
 
 REPAIR = """That query did not work: {error}
-Write a corrected query for the same question. Reply with the SQL in a ```sql code block."""
+{notes}Write a corrected query for the same question; do not repeat the failed one. Reply with the SQL in a ```sql code block."""
 
 
 def render_table(table: Table) -> str:
@@ -92,5 +92,5 @@ def user_prompt(question: str, schema_text: str, examples=(), history=None) -> s
     )
 
 
-def repair_prompt(error: str) -> str:
-    return REPAIR.format(error=error)
+def repair_prompt(error: str, notes: list[str] | tuple[str, ...] = ()) -> str:
+    return REPAIR.format(error=error, notes="".join(f"{n}\n" for n in notes))

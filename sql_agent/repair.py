@@ -1,0 +1,133 @@
+"""What the model is told after a failed attempt, beyond the error: the columns of the tables its
+query reads, which other table holds a column it reached for and how to join that table, and what
+an alias it forgot to define stands for. A small model repeats its query word for word when told
+only "no column named aid"; told where `aid` lives and how to join it, it can fix the query.
+
+The user sees the error alone; these notes go to the model only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from .schema import Schema, Table
+
+MAX_COLUMNS_SHOWN = 40
+MAX_TABLES_LISTED = 60
+
+# Names a failed attempt reached for, from the checker's message or the database's
+MISSING_COLUMN = [
+    re.compile(r"There is no column named (\w+)"),
+    re.compile(r'does not have a column named "([^"]+)"'),
+    re.compile(r'Referenced column "([^"]+)" not found'),
+]
+UNKNOWN_QUALIFIER = re.compile(r'Referenced table "([^"]+)" not found')
+UNKNOWN_TABLE = "There is no table named"
+
+
+def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
+    """Sentences that help the model fix `sql`, which failed with `error`; empty when none apply."""
+    if not sql:
+        return []
+    try:
+        tree = sqlglot.parse_one(sql, read=schema.dialect)
+    except SqlglotError:
+        return []  # a parse error names its place; the schema cannot help
+    if tree is None:
+        return []
+    read = _tables_read(tree, schema)
+    notes = []
+    if read:
+        notes.append(
+            "The tables this query reads have these columns: " + "; ".join(_columns(t) for t in read) + "."
+        )
+    for name in _missing_columns(error):
+        note = _where_column_lives(name, read, schema)
+        if note:
+            notes.append(note)
+    qualifier = UNKNOWN_QUALIFIER.search(error)
+    if qualifier:
+        notes.append(_undefined_alias(qualifier.group(1), read, schema))
+    if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
+        notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
+    return notes
+
+
+def _tables_read(tree: exp.Expression, schema: Schema) -> list[Table]:
+    found: list[Table] = []
+    for node in tree.find_all(exp.Table):
+        table = schema.table(node.name) if isinstance(node.this, exp.Identifier) else None
+        if table and table not in found:
+            found.append(table)
+    return found
+
+
+def _columns(table: Table) -> str:
+    shown = ", ".join(f"{c.name} {c.type}".strip() for c in table.columns[:MAX_COLUMNS_SHOWN])
+    more = ", ..." if len(table.columns) > MAX_COLUMNS_SHOWN else ""
+    return f"{table.name}({shown}{more})"
+
+
+def _missing_columns(error: str) -> list[str]:
+    names: list[str] = []
+    for pattern in MISSING_COLUMN:
+        for match in pattern.finditer(error):
+            if match.group(1) not in names:
+                names.append(match.group(1))
+    return names
+
+
+def _where_column_lives(name: str, read: list[Table], schema: Schema) -> str | None:
+    owners = [t for t in schema.tables if t.column(name) and t not in read][:3]
+    if not owners:
+        return None
+    note = f"{name} is a column of {_and_list([o.name for o in owners])}, not of the tables this query reads."
+    for owner in owners:
+        join = _join_to(owner, read, schema)
+        if join:
+            note += f" To read {owner.name}.{name}, add JOIN {owner.name} ON {join}."
+    return note
+
+
+def _join_to(owner: Table, read: list[Table], schema: Schema) -> str | None:
+    """A join condition between `owner` and one of the tables read: a declared foreign key, else a
+    shared key-like column (`pid` in both `writes` and `publication`)."""
+    for table in read:
+        for a, b in ((owner, table), (table, owner)):
+            for fk in a.foreign_keys:
+                if schema.table(fk.ref_table) is b:
+                    return " AND ".join(
+                        f"{a.name}.{c} = {b.name}.{r}"
+                        for c, r in zip(fk.columns, fk.ref_columns, strict=False)
+                    )
+        for column in owner.columns:
+            if _key_like(column.name, owner, table) and table.column(column.name):
+                return f"{owner.name}.{column.name} = {table.name}.{table.column(column.name).name}"
+    return None
+
+
+def _key_like(name: str, *tables: Table) -> bool:
+    lowered = name.lower()
+    return lowered.endswith("id") or any(name in t.primary_key for t in tables)
+
+
+def _undefined_alias(alias: str, read: list[Table], schema: Schema) -> str:
+    table = schema.table(alias)
+    if table and table not in read:
+        join = _join_to(table, read, schema)
+        how = f": add JOIN {table.name} ON {join}" if join else ": add it to FROM with a JOIN"
+        return f"The query names {table.name} without reading it{how}."
+    guess = next((t for t in read if t.name.lower().rsplit(".", 1)[-1].startswith(alias.lower()[:1])), None)
+    example = f" (FROM {guess.name} AS {alias})" if guess else ""
+    return (
+        f"{alias} is not a table or alias this query defines: give the table that alias in FROM{example}, "
+        "or write the table's own name before the column."
+    )
+
+
+def _and_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

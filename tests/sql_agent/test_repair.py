@@ -1,0 +1,89 @@
+"""What the model is told after a failed attempt: where a missing column lives and how to join its
+table, what an undefined alias stands for, and a fresh sample when it repeats a failed query."""
+
+from sql_agent.agent import SqlAgent
+from sql_agent.repair import repair_notes
+from sql_agent.schema import Column, Schema, Table
+
+
+def scripted(*replies):
+    """A model that answers with these replies in order, recording prompts and sampling options."""
+    calls = []
+
+    def generate(messages, **options):
+        calls.append((list(messages), options))
+        return replies[len(calls) - 1]
+
+    generate.calls = calls
+    return generate
+
+
+def test_a_column_of_another_table_comes_with_the_join_that_reaches_it(sample_source):
+    sql = "SELECT segment, count(*) FROM orders GROUP BY segment"
+    error = "There is no column named segment in the tables this query reads. Did you mean customers.segment?"
+    notes = " ".join(repair_notes(sql, error, sample_source.schema))
+    assert "segment is a column of customers" in notes
+    assert "JOIN customers ON orders.customer_id = customers.customer_id" in notes
+    assert "orders(order_id" in notes and "status" in notes  # the columns it does have
+
+
+def test_a_join_is_found_from_a_shared_key_column_where_none_is_declared():
+    # defog's academic database declares no keys: writes(aid, pid) links authors to publications
+    schema = Schema(
+        "duckdb",
+        (
+            Table("publication", (Column("pid", "BIGINT"), Column("title", "VARCHAR"))),
+            Table("writes", (Column("aid", "BIGINT"), Column("pid", "BIGINT"))),
+            Table("author", (Column("aid", "BIGINT"), Column("name", "VARCHAR"))),
+        ),
+    )
+    sql = "SELECT count(DISTINCT aid) FROM publication"
+    error = "There is no column named aid in the tables this query reads."
+    notes = " ".join(repair_notes(sql, error, schema))
+    assert "aid is a column of writes and author" in notes
+    assert "JOIN writes ON writes.pid = publication.pid" in notes
+    assert "JOIN author" not in notes  # author shares no key with publication
+
+
+def test_an_alias_the_query_never_defines_is_explained(sample_source):
+    sql = "SELECT s.store_name FROM stores WHERE s.store_type = 'outlet'"
+    notes = " ".join(repair_notes(sql, 'Binder Error: Referenced table "s" not found!', sample_source.schema))
+    assert "s is not a table or alias this query defines" in notes
+    assert "FROM stores AS s" in notes
+
+
+def test_an_unknown_table_lists_the_tables_there_are(sample_source):
+    notes = " ".join(
+        repair_notes("SELECT * FROM sales", "There is no table named sales.", sample_source.schema)
+    )
+    assert "The database's tables are: categories, customers" in notes
+
+
+def test_sql_that_does_not_parse_gets_no_notes(sample_source):
+    assert repair_notes("SELEC FROM (", "The SQL could not be parsed", sample_source.schema) == []
+
+
+def test_the_repair_prompt_carries_the_notes_and_the_user_sees_only_the_error(sample_source):
+    model = scripted(
+        "```sql\nSELECT segment, count(*) AS n FROM orders GROUP BY segment\n```",
+        "```sql\nSELECT c.segment, count(*) AS n FROM orders o JOIN customers c "
+        "ON o.customer_id = c.customer_id GROUP BY c.segment\n```",
+    )
+    answer = SqlAgent(sample_source, model).ask("How many orders per customer segment?")
+    assert answer.ok
+    repair = model.calls[1][0][-1].content
+    assert "JOIN customers ON orders.customer_id = customers.customer_id" in repair
+    assert "JOIN" not in answer.attempts[0].message
+
+
+def test_a_repair_that_repeats_the_failed_query_is_sampled_again(sample_source):
+    wrong = "```sql\nSELECT segment FROM orders\n```"
+    model = scripted(wrong, wrong, "```sql\nSELECT DISTINCT segment FROM customers\n```")
+    answer = SqlAgent(sample_source, model).ask("Which customer segments are there?")
+    assert answer.ok
+    assert [a.outcome for a in answer.attempts] == ["invalid", "ok"]
+    assert model.calls[1][1] == {}  # the repair is greedy first
+    assert model.calls[2][1].get("temperature", 0) > 0  # then sampled, since it repeated itself
+    assert sorted(answer.result.rows) == sorted(
+        sample_source.run("SELECT DISTINCT segment FROM customers").rows
+    )
