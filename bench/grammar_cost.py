@@ -47,7 +47,9 @@ def main() -> int:
         spent = time.perf_counter() - started
         tokens = stream.usage.completion_tokens or 0
         rate = tokens / spent if spent else 0.0
-        print(f"{label:>10}: {tokens} tokens in {spent:.1f} s ({rate:.2f} tok/s): {' '.join(text.split())[:70]!r}")
+        print(
+            f"{label:>10}: {tokens} tokens in {spent:.1f} s ({rate:.2f} tok/s): {' '.join(text.split())[:70]!r}"
+        )
     return 0
 
 
