@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         help="examples shown per question, from the suite's other items on the same database",
     )
     ev.add_argument(
+        "--semantic",
+        choices=("none", "draft"),
+        default="none",
+        help="draft: each database gets the semantic model the app drafts for a source without a saved "
+        "one (relationships as join hints, synonyms for linking)",
+    )
+    ev.add_argument(
         "--grammar", action="store_true", help="decode under a grammar of the linked schema's names"
     )
     ev.add_argument(

@@ -110,11 +110,15 @@ def _kind(name: str, dtype: str, key: tuple[str, ...]) -> str:
 
 
 def _key_columns(table: Table) -> tuple[str, ...]:
-    """The declared primary key, else a column named `id` or `<singular table>_id`."""
+    """The declared primary key, else a column named `id`, `<singular table>_id`, `<singular
+    table>id` (`paperid` in paper) or, for a one-word table, `<initial>id` (`aid` in author)."""
     if table.primary_key:
         return table.primary_key
     bare = table.name.rsplit(".", 1)[-1].lower()
-    for candidate in ("id", f"{_singular(bare)}_id", f"{bare}_id"):
+    candidates = ["id", f"{_singular(bare)}_id", f"{bare}_id", f"{_singular(bare)}id"]
+    if bare.isalpha():
+        candidates.append(f"{bare[0]}id")
+    for candidate in candidates:
         if col := table.column(candidate):
             return (col.name,)
     return ()
@@ -124,6 +128,7 @@ def _relationships(schema: Schema, keys: dict[str, tuple[str, ...]]) -> list[dic
     """Many-to-one joins: declared foreign keys first, then a column named like another table's
     one-column key (`customer_id` in orders -> customers.customer_id, or customers.id)."""
     found: dict[tuple, dict] = {}
+    key_names = {k[0].lower() for k in keys.values() if len(k) == 1}
     for table in schema.tables:
         for fk in table.foreign_keys:
             ref = schema.table(fk.ref_table)
@@ -134,7 +139,7 @@ def _relationships(schema: Schema, keys: dict[str, tuple[str, ...]]) -> list[dic
     for table in schema.tables:
         own = set(keys[table.name])
         for col in table.columns:
-            if col.name in own or not _looks_like_key(col.name):
+            if col.name in own or not (_looks_like_key(col.name) or col.name.lower() in key_names):
                 continue
             for other in schema.tables:
                 if other is table or (table.name, other.name) in found or len(keys[other.name]) != 1:

@@ -5,11 +5,14 @@ user would have saved after checking the model's answers to the first half of a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from ..semantic import SemanticModel, VerifiedQuery, normalise_question
+from ..schema import Schema
+from ..semantic import SemanticModel, VerifiedQuery, model_from_data, normalise_question
+from ..semantic_draft import draft_semantic_model
 from .suites import EvalItem
 
 NEAR_DUPLICATE = 0.9
@@ -46,6 +49,16 @@ def verified_models(first_half: list[EvalItem], records: list[dict]) -> dict[Pat
                 VerifiedQuery(item.key, item.question, written[item.key])
             )
     return {db: SemanticModel(db.stem, verified_queries=tuple(qs)) for db, qs in by_database.items()}
+
+
+def drafted_model(schema: Schema, name: str) -> SemanticModel:
+    """The semantic model the app drafts for a source nobody has described (semantic_store)."""
+    return model_from_data(draft_semantic_model(schema, name))
+
+
+def with_queries_of(draft: SemanticModel, queries: SemanticModel | None) -> SemanticModel:
+    """The draft holding the examples or verified queries of `queries`."""
+    return dataclasses.replace(draft, verified_queries=queries.verified_queries if queries else ())
 
 
 def _normalise_sql(sql: str) -> str:

@@ -14,10 +14,11 @@ import sqlglot
 
 from ..agent import SqlAgent, backend_generator
 from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
+from ..semantic import SemanticModel
 from ..sources import DuckDBSource
 from ..validate import check_sql
 from .baseline import bare_answer
-from .examples import example_model, verified_models
+from .examples import drafted_model, example_model, verified_models, with_queries_of
 from .faults import RepairOracle, inject_fault
 from .scoring import gold_is_ordered, results_match
 from .suites import default_eval_dir, half_of, load_suite
@@ -68,6 +69,7 @@ def eval_command(args) -> int:
         bare=args.pipeline == "bare",
         spread=args.spread,
         few_shot=args.few_shot,
+        drafts=args.semantic == "draft",
         constrain=args.grammar,
         candidates=args.candidates,
         half=args.half,
@@ -102,6 +104,7 @@ def run_suite(
     bare=False,
     spread=False,
     few_shot=0,
+    drafts=False,
     constrain=False,
     candidates=1,
     half=None,
@@ -110,7 +113,8 @@ def run_suite(
 ):
     """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
     prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
-    items on the same database the prompt shows (examples.py). `constrain`, `candidates`: the agent's grammar and
+    items on the same database the prompt shows (examples.py). `drafts`: each database's drafted
+    semantic model, as the app gives a source without a saved one, holds those examples. `constrain`, `candidates`: the agent's grammar and
     execution-guided selection. `spread`: the `limit` items are taken evenly across
     the suite rather than from its start (defog's first 25 all ask one database). `half`: "first" or
     "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
@@ -120,6 +124,7 @@ def run_suite(
     items = _subset(half_of(suite.items, half) if half else suite.items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
+    drafted: dict[Path, SemanticModel] = {}
     records = []
     for number, item in enumerate(items, 1):
         source = sources.get(item.db_path) or sources.setdefault(
@@ -147,6 +152,10 @@ def run_suite(
             semantic = verified.get(item.db_path)
         else:
             semantic = example_model(item, suite.items) if few_shot else None
+        if drafts:
+            if item.db_path not in drafted:
+                drafted[item.db_path] = drafted_model(source.schema, item.db_path.stem)
+            semantic = with_queries_of(drafted[item.db_path], semantic)
         agent = SqlAgent(
             source,
             generate,

@@ -222,3 +222,38 @@ def test_a_model_run_says_how_far_it_has_got(tmp_path, capsys):
     run_suite("duckdb-nsql", tmp_path, lambda item, source: lambda m, **o: next(replies), progress=True)
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith("[1/2] nsql-0 right") and lines[1].startswith("[2/2] nsql-1 wrong")
+
+
+def test_with_drafts_the_prompt_shows_the_joins_the_app_would_draft(tmp_path):
+    import json
+
+    import duckdb
+
+    db = tmp_path / "duckdb-nsql" / "databases" / "shop" / "shop.duckdb"
+    db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER, name VARCHAR)")
+        conn.execute("CREATE TABLE orders (order_id INTEGER, customer_id INTEGER, amount DOUBLE)")
+        conn.execute("INSERT INTO customers VALUES (1, 'Ann'), (2, 'Bob')")
+        conn.execute("INSERT INTO orders VALUES (1, 1, 9.5), (2, 2, 3.0), (3, 2, 4.0)")
+    total = "SELECT c.name, sum(o.amount) FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY 1"
+    rows = [
+        {"db_id": "shop", "question": "Total order amount per customer name", "query": total},
+        {"db_id": "shop", "question": "How many orders are there?", "query": "SELECT count(*) FROM orders"},
+    ]
+    (tmp_path / "duckdb-nsql" / "dev.json").write_text(json.dumps(rows))
+    prompts = {}
+
+    def ask_model(item, source):
+        def generate(messages, **options):
+            prompts[item.key] = messages[-1].content
+            return f"```sql\n{total}\n```"
+
+        return generate
+
+    run_suite("duckdb-nsql", tmp_path, ask_model, limit=1, few_shot=1)
+    assert "REFERENCES customers" not in prompts["nsql-0"]
+    card, _ = run_suite("duckdb-nsql", tmp_path, ask_model, limit=1, few_shot=1, drafts=True)
+    assert "FOREIGN KEY (customer_id) REFERENCES customers (id)" in prompts["nsql-0"]
+    assert "How many orders are there?" in prompts["nsql-0"]  # the draft holds the examples too
+    assert card["execution_accuracy"] == 1.0

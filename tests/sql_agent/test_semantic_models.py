@@ -69,6 +69,28 @@ def test_draft_has_every_table_and_key_relationship(shop):
     assert model.suggested_questions[0] == "What is the sum of amount per month?"
 
 
+def test_draft_finds_short_key_names_like_paperid_and_aid(tmp_path):
+    # defog's scholar and academic databases: no declared keys; `paperid` in paper, `aid` in author
+    path = tmp_path / "papers.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute(
+            """
+            CREATE TABLE paper (paperid INTEGER, title VARCHAR);
+            CREATE TABLE author (aid INTEGER, name VARCHAR);
+            CREATE TABLE writes (paperid INTEGER, aid INTEGER);
+            CREATE TABLE domain_author (aid INTEGER, did INTEGER);
+            """
+        )
+    source = DuckDBSource(path)
+    draft = draft_semantic_model(source.schema, "Papers")
+    source.close()
+    assert _joins(draft) == {
+        ("writes", "paper", "paperid", "paperid"),
+        ("writes", "author", "aid", "aid"),
+        ("domain_author", "author", "aid", "aid"),  # `did` in a two-word table is no key of its own
+    }
+
+
 def test_drafted_relationships_bring_in_the_joined_table(shop):
     model, _ = parse_semantic_model(to_yaml(draft_semantic_model(shop.schema, "Shop")))
     bare = link_schema("total amount per product title", shop.schema)
