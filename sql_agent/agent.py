@@ -82,6 +82,7 @@ class SqlAgent:
     examples: int = 3  # verified queries shown as examples, the closest to the question first
     constrain: bool = False  # decode under a grammar of the linked tables' names (embedded backend only)
     candidates: int = 1  # > 1: execution-guided selection among this many replies
+    repair_fresh: bool = False  # repair in a new one-message prompt instead of continuing the chat
 
     def ask(self, question: str, history: tuple[str, str] | None = None) -> AgentAnswer:
         """Answer `question`; `history` is the previous (question, SQL) of this conversation."""
@@ -108,6 +109,7 @@ class SqlAgent:
             if self.constrain:
                 tables = [t for n in answer.schema_slice.tables if (t := schema.table(n))]
                 options["grammar"] = sql_grammar(tables)
+            first = list(messages)
             for number in range(1, self.max_repairs + 2):
                 answer.messages = list(messages)
                 if number == 1 and self.candidates > 1:
@@ -125,10 +127,14 @@ class SqlAgent:
                 if attempt.outcome == "ok":
                     break
                 notes = repair_notes(attempt.sql, attempt.message, self._described(schema))
-                messages += [
-                    Message("assistant", reply),
-                    Message("user", prompts.repair_prompt(attempt.message, notes)),
-                ]
+                if self.repair_fresh:
+                    retry = prompts.retry_prompt(attempt.sql or reply, attempt.message, notes)
+                    messages = [*first[:-1], Message("user", first[-1].content + retry)]
+                else:
+                    messages += [
+                        Message("assistant", reply),
+                        Message("user", prompts.repair_prompt(attempt.message, notes)),
+                    ]
 
         self._finish(answer, schema)
         total = time.perf_counter() - started

@@ -100,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
         help="with --half second: the first half's answers this details file marks correct become "
         "verified queries (reused on a match, shown as examples)",
     )
+    ev.add_argument(
+        "--repair",
+        choices=("conversation", "fresh"),
+        default="conversation",
+        help="fresh: each repair is a new prompt holding the failed query and its error, instead of a "
+        "reply in the same chat",
+    )
+    ev.add_argument("--keys", help="only these items, comma-separated (e.g. nsql-9,nsql-13)")
     ev.add_argument("--limit", type=int)
     ev.add_argument("--spread", action="store_true", help="take the --limit items evenly across the suite")
     ev.add_argument("--seed", type=int, default=0)

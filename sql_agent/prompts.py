@@ -92,5 +92,20 @@ def user_prompt(question: str, schema_text: str, examples=(), history=None) -> s
     )
 
 
+RETRY = """
+
+A query written for this question failed:
+```sql
+{sql}
+```
+Error: {error}
+{notes}Write a corrected query for the question; do not repeat the failed one. Reply with the SQL in a ```sql code block."""
+
+
+def retry_prompt(sql: str, error: str, notes: list[str] | tuple[str, ...] = ()) -> str:
+    """The failure as part of the question (repair_fresh), for models that copy their own last reply."""
+    return RETRY.format(sql=sql.strip(), error=error, notes="".join(f"{n}\n" for n in notes))
+
+
 def repair_prompt(error: str, notes: list[str] | tuple[str, ...] = ()) -> str:
     return REPAIR.format(error=error, notes="".join(f"{n}\n" for n in notes))

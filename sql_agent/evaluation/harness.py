@@ -70,6 +70,8 @@ def eval_command(args) -> int:
         spread=args.spread,
         few_shot=args.few_shot,
         drafts=args.semantic == "draft",
+        repair_fresh=args.repair == "fresh",
+        keys=args.keys.split(",") if args.keys else None,
         constrain=args.grammar,
         candidates=args.candidates,
         half=args.half,
@@ -105,6 +107,8 @@ def run_suite(
     spread=False,
     few_shot=0,
     drafts=False,
+    repair_fresh=False,
+    keys=None,
     constrain=False,
     candidates=1,
     half=None,
@@ -114,14 +118,17 @@ def run_suite(
     """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
     prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
     items on the same database the prompt shows (examples.py). `drafts`: each database's drafted
-    semantic model, as the app gives a source without a saved one, holds those examples. `constrain`, `candidates`: the agent's grammar and
-    execution-guided selection. `spread`: the `limit` items are taken evenly across
-    the suite rather than from its start (defog's first 25 all ask one database). `half`: "first" or
+    semantic model, as the app gives a source without a saved one, holds those examples.
+    `constrain`, `candidates`, `repair_fresh`: the agent's grammar, execution-guided selection and
+    one-message repairs. `keys`: only the items with these keys. `spread`: the `limit` items are
+    taken evenly across the suite rather than from its start (defog's first 25 all ask one
+    database). `half`: "first" or
     "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
     model of verified queries, reused on a close match and shown as examples, as the app does.
     `progress`: a line on stderr per item scored."""
     suite = load_suite(suite_name, eval_dir)
-    items = _subset(half_of(suite.items, half) if half else suite.items, limit, spread)
+    items = half_of(suite.items, half) if half else suite.items
+    items = _subset([i for i in items if i.key in keys] if keys else items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
     drafted: dict[Path, SemanticModel] = {}
@@ -167,6 +174,7 @@ def run_suite(
             examples=few_shot or SqlAgent.examples,
             constrain=constrain,
             candidates=candidates,
+            repair_fresh=repair_fresh,
         )
         started = time.perf_counter()
         try:

@@ -257,3 +257,18 @@ def test_with_drafts_the_prompt_shows_the_joins_the_app_would_draft(tmp_path):
     assert "FOREIGN KEY (customer_id) REFERENCES customers (id)" in prompts["nsql-0"]
     assert "How many orders are there?" in prompts["nsql-0"]  # the draft holds the examples too
     assert card["execution_accuracy"] == 1.0
+
+
+def test_keys_pick_the_items_to_run(tmp_path):
+    count = "SELECT count(*) FROM customers"
+    _tiny_nsql_suite(
+        tmp_path, [("How many customers?", count), ("Count customers", count), ("Cities?", count)]
+    )
+    asked = []
+
+    def ask_model(item, source):
+        asked.append(item.key)
+        return lambda messages, **options: f"```sql\n{count}\n```"
+
+    card, _ = run_suite("duckdb-nsql", tmp_path, ask_model, keys=["nsql-2", "nsql-0"])
+    assert asked == ["nsql-0", "nsql-2"] and card["items_scored"] == 2

@@ -87,3 +87,20 @@ def test_a_repair_that_repeats_the_failed_query_is_sampled_again(sample_source):
     assert sorted(answer.result.rows) == sorted(
         sample_source.run("SELECT DISTINCT segment FROM customers").rows
     )
+
+
+def test_a_fresh_repair_asks_the_question_again_with_the_failed_query_in_it(sample_source):
+    wrong = "SELECT segment, count(*) AS n FROM orders GROUP BY segment"
+    model = scripted(
+        f"```sql\n{wrong}\n```",
+        "```sql\nSELECT c.segment, count(*) AS n FROM orders o JOIN customers c "
+        "ON o.customer_id = c.customer_id GROUP BY c.segment\n```",
+    )
+    agent = SqlAgent(sample_source, model, repair_fresh=True)
+    answer = agent.ask("How many orders per customer segment?")
+    assert answer.ok
+    repair_messages = model.calls[1][0]
+    assert [m.role for m in repair_messages] == ["system", "user"]  # no earlier reply to copy
+    prompt = repair_messages[-1].content
+    assert prompt.startswith(model.calls[0][0][-1].content)  # the first prompt, question included
+    assert wrong in prompt and "JOIN customers ON orders.customer_id = customers.customer_id" in prompt
