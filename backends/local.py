@@ -197,6 +197,7 @@ class LocalBackend:
                     max_tokens=params.max_tokens,
                     grammar=grammar,
                     seed=params.seed,
+                    **({} if params.min_p is None else {"min_p": params.min_p}),
                 )
                 try:
                     for chunk in chunks:

@@ -26,6 +26,9 @@ class ChatParams:
     max_tokens: int = 512
     grammar: str | None = None  # llama.cpp GBNF the reply must follow; only the embedded backend honours it
     seed: int | None = None  # for sampling at temperature > 0; None: the backend's choice
+    # the embedded backend's floor for unlikely tokens, relative to the likeliest (llama.cpp's min-p);
+    # None: llama.cpp's 0.05, which on a confident model leaves one token and makes sampling greedy
+    min_p: float | None = None
 
 
 @dataclass

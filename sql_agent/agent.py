@@ -28,7 +28,10 @@ from .sources import Source
 from .validate import DEFAULT_ROW_CAP, Checked, check_sql
 
 Generate = Callable[..., str]  # generate(messages, **options) -> reply; options: grammar, temperature, seed
-CANDIDATE_TEMPERATURE = 0.7
+# Sampling for candidates and for a repair that repeated itself. min_p = 0: llama.cpp's default keeps
+# only tokens at least 5% as likely as the best, which leaves a reply the model is sure of (a repair
+# copying the failed query) no way out.
+SAMPLING = {"temperature": 0.8, "min_p": 0.0}
 
 
 @dataclass
@@ -82,7 +85,9 @@ class SqlAgent:
     examples: int = 3  # verified queries shown as examples, the closest to the question first
     constrain: bool = False  # decode under a grammar of the linked tables' names (embedded backend only)
     candidates: int = 1  # > 1: execution-guided selection among this many replies
-    repair_fresh: bool = False  # repair in a new one-message prompt instead of continuing the chat
+    # Repair in a new one-message prompt holding the failed query and its error, rather than as the
+    # next turn of the chat: told "that failed" in a chat, the 1.5B model often sends its reply again.
+    repair_fresh: bool = True
 
     def ask(self, question: str, history: tuple[str, str] | None = None) -> AgentAnswer:
         """Answer `question`; `history` is the previous (question, SQL) of this conversation."""
@@ -119,7 +124,7 @@ class SqlAgent:
                     reply = self.generate(messages, **options)
                     if number > 1 and _repeats(extract_sql(reply), answer.attempts):
                         # greedy decoding tends to return the failed query unchanged: sample instead
-                        sampling = {"temperature": CANDIDATE_TEMPERATURE, "seed": number}
+                        sampling = {**SAMPLING, "seed": number}
                         reply = self.generate(messages, **options, **sampling)
                     spent = time.perf_counter() - t0
                     attempt = self._try(answer, number, reply, extract_sql(reply), spent)
@@ -148,7 +153,7 @@ class SqlAgent:
         trials: list[tuple[str, Attempt, AgentAnswer]] = []
         spent = 0.0
         for i in range(self.candidates):
-            sampling = {} if i == 0 else {"temperature": CANDIDATE_TEMPERATURE, "seed": i}
+            sampling = {} if i == 0 else {**SAMPLING, "seed": i}
             t0 = time.perf_counter()
             reply = self.generate(messages, **options, **sampling)
             spent += time.perf_counter() - t0

@@ -103,9 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--repair",
         choices=("conversation", "fresh"),
-        default="conversation",
-        help="fresh: each repair is a new prompt holding the failed query and its error, instead of a "
-        "reply in the same chat",
+        default="fresh",
+        help="fresh (default): each repair is a new prompt holding the failed query and its error; "
+        "conversation: the error is the next turn of the same chat",
     )
     ev.add_argument("--keys", help="only these items, comma-separated (e.g. nsql-9,nsql-13)")
     ev.add_argument("--limit", type=int)

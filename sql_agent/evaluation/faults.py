@@ -116,10 +116,11 @@ class RepairOracle:
     def __init__(self, faulty_sql: str):
         self.sql = faulty_sql
 
-    def __call__(self, messages) -> str:
+    def __call__(self, messages, **options) -> str:
         last = messages[-1].content
-        if messages[-1].role == "user" and "did not work" in last:
-            self.sql = self._apply(last)
+        if messages[-1].role == "user" and ("did not work" in last or "\nError: " in last):
+            # a chat repair ("That query did not work: ...") or a fresh one ("... failed ... Error: ...")
+            self.sql = self._apply(last.rsplit("\nError: ", 1)[-1])
         return f"```sql\n{self.sql}\n```"
 
     def _apply(self, error: str) -> str:

@@ -107,7 +107,7 @@ def run_suite(
     spread=False,
     few_shot=0,
     drafts=False,
-    repair_fresh=False,
+    repair_fresh=True,
     keys=None,
     constrain=False,
     candidates=1,

@@ -69,8 +69,9 @@ def test_the_repair_prompt_carries_the_notes_and_the_user_sees_only_the_error(sa
         "```sql\nSELECT c.segment, count(*) AS n FROM orders o JOIN customers c "
         "ON o.customer_id = c.customer_id GROUP BY c.segment\n```",
     )
-    answer = SqlAgent(sample_source, model).ask("How many orders per customer segment?")
+    answer = SqlAgent(sample_source, model, repair_fresh=False).ask("How many orders per customer segment?")
     assert answer.ok
+    assert [m.role for m in model.calls[1][0]] == ["system", "user", "assistant", "user"]
     repair = model.calls[1][0][-1].content
     assert "JOIN customers ON orders.customer_id = customers.customer_id" in repair
     assert "JOIN" not in answer.attempts[0].message
@@ -96,8 +97,7 @@ def test_a_fresh_repair_asks_the_question_again_with_the_failed_query_in_it(samp
         "```sql\nSELECT c.segment, count(*) AS n FROM orders o JOIN customers c "
         "ON o.customer_id = c.customer_id GROUP BY c.segment\n```",
     )
-    agent = SqlAgent(sample_source, model, repair_fresh=True)
-    answer = agent.ask("How many orders per customer segment?")
+    answer = SqlAgent(sample_source, model).ask("How many orders per customer segment?")
     assert answer.ok
     repair_messages = model.calls[1][0]
     assert [m.role for m in repair_messages] == ["system", "user"]  # no earlier reply to copy
