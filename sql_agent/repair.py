@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 import sqlglot
-from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from .schema import Schema, Table
+from .validate import tables_read
 
 MAX_COLUMNS_SHOWN = 40
 MAX_TABLES_LISTED = 60
@@ -39,7 +39,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
         return []  # a parse error names its place; the schema cannot help
     if tree is None:
         return []
-    read = _tables_read(tree, schema)
+    read = tables_read(tree, schema)
     notes = []
     if read:
         notes.append(
@@ -55,15 +55,6 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
     if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
         notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
     return notes
-
-
-def _tables_read(tree: exp.Expression, schema: Schema) -> list[Table]:
-    found: list[Table] = []
-    for node in tree.find_all(exp.Table):
-        table = schema.table(node.name) if isinstance(node.this, exp.Identifier) else None
-        if table and table not in found:
-            found.append(table)
-    return found
 
 
 def _columns(table: Table) -> str:

@@ -186,7 +186,7 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
     except (SqlglotError, KeyError, ValueError, AttributeError):
         return []
 
-    referenced = _referenced_tables(tree, schema)
+    referenced = tables_read(tree, schema)
     holders = [t.name for t in referenced if t.column(name)]
     if len(holders) >= 2:
         aliases = _aliases_by_table(tree)
@@ -203,7 +203,8 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
     return [SchemaIssue("unknown_column", name, tuple(candidates[c] for c in close))]
 
 
-def _referenced_tables(tree: exp.Expression, schema: Schema) -> list:
+def tables_read(tree: exp.Expression, schema: Schema) -> list:
+    """The schema's tables the query names, in order of first mention (table functions aside)."""
     found = []
     for table in tree.find_all(exp.Table):
         t = schema.table(table.name) if isinstance(table.this, exp.Identifier) else None
