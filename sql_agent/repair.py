@@ -17,6 +17,9 @@ from .schema import Schema, Table
 from .validate import tables_read
 
 MAX_COLUMNS_SHOWN = 40
+# The repair prompt repeats the first one, whose schema may fill most of a 4k context: the column
+# list is cut here (the longest seen on both evaluation suites was 900 characters).
+MAX_COLUMNS_NOTE_CHARS = 1500
 MAX_TABLES_LISTED = 60
 
 # Names a failed attempt reached for, from the checker's message or the database's
@@ -42,9 +45,10 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
     read = tables_read(tree, schema)
     notes = []
     if read:
-        notes.append(
-            "The tables this query reads have these columns: " + "; ".join(_columns(t) for t in read) + "."
-        )
+        listed = "The tables this query reads have these columns: " + "; ".join(_columns(t) for t in read)
+        if len(listed) > MAX_COLUMNS_NOTE_CHARS:
+            listed = listed[: MAX_COLUMNS_NOTE_CHARS - 4].rsplit(",", 1)[0] + ", ..."
+        notes.append(listed + ".")
     for name in _missing_columns(error):
         note = _where_column_lives(name, read, schema)
         if note:

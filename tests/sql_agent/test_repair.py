@@ -104,3 +104,15 @@ def test_a_fresh_repair_asks_the_question_again_with_the_failed_query_in_it(samp
     prompt = repair_messages[-1].content
     assert prompt.startswith(model.calls[0][0][-1].content)  # the first prompt, question included
     assert wrong in prompt and "JOIN customers ON orders.customer_id = customers.customer_id" in prompt
+
+
+def test_the_column_list_of_a_very_wide_table_is_cut_short():
+    wide = Table(
+        "events", tuple(Column(f"a_rather_long_attribute_name_number_{i}", "VARCHAR") for i in range(300))
+    )
+    schema = Schema("duckdb", (wide,))
+    notes = repair_notes("SELECT nope FROM events", "There is no column named nope", schema)
+    assert notes[0].startswith(
+        "The tables this query reads have these columns: events(a_rather_long_attribute_name_number_0 VARCHAR"
+    )
+    assert len(notes[0]) <= 1500 and notes[0].endswith(", ....")
