@@ -180,7 +180,6 @@ class LocalBackend:
 
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         payload = [m.as_dict() for m in messages]
-        grammar = _grammar(params.grammar)
 
         def events(cancel: threading.Event) -> Iterator[str | QueueStatus]:
             ticket = self._line.join()
@@ -189,13 +188,14 @@ class LocalBackend:
                     yield QueueStatus(ahead)
                 if cancel.is_set():  # stopped while waiting: never start generating
                     return
+                gate = _gate(self._llm, params)
                 chunks = self._llm.create_chat_completion(
                     messages=payload,
                     stream=True,
                     temperature=params.temperature,
                     top_p=params.top_p,
                     max_tokens=params.max_tokens,
-                    grammar=grammar,
+                    logits_processor=None if gate is None else [gate],
                     seed=params.seed,
                     **({} if params.min_p is None else {"min_p": params.min_p}),
                 )
@@ -208,6 +208,8 @@ class LocalBackend:
                             yield delta
                 finally:
                     chunks.close()  # ends llama.cpp's generation loop, so the next in line starts promptly
+                    if gate is not None:
+                        gate.close()
             finally:
                 self._line.leave(ticket)
 
@@ -232,13 +234,14 @@ class LocalBackend:
             raise Unsupported(f"The offline embedding model failed ({type(exc).__name__}).") from None
 
 
-def _grammar(text: str | None):
-    """The GBNF text parsed by llama.cpp; a grammar it cannot parse is a programming error, not the user's."""
-    if not text:
+def _gate(llm, params: ChatParams):
+    """The reply's grammar, checked token by token as the model picks (see grammar_gate); a grammar
+    llama.cpp cannot parse is a programming error, not the user's."""
+    if not params.grammar:
         return None
-    from llama_cpp import LlamaGrammar
+    from .grammar_gate import GrammarGate
 
-    return LlamaGrammar.from_string(text, verbose=False)
+    return GrammarGate(llm, params.grammar, greedy=params.temperature == 0)
 
 
 def create(settings: LocalSettings, policy: StreamPolicy) -> LocalBackend:

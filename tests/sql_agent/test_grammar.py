@@ -1,9 +1,6 @@
 """The SQL grammar, judged by llama.cpp's own grammar engine (the tiny model's vocabulary only):
 names outside the linked tables cannot be written; ordinary queries over them can."""
 
-import ctypes
-import math
-
 import pytest
 
 from sql_agent.grammar import sql_grammar
@@ -17,21 +14,19 @@ def vocab_model(gguf_path):
 
 
 def accepts(llm, grammar: str, sql: str) -> bool:
-    """Feeds the reply token by token through a grammar sampler; False at the first token it masks."""
-    sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, grammar.encode(), b"root")
-    assert sampler, "llama.cpp could not parse the grammar"
+    """Feeds the reply token by token through the grammar; False at the first token it masks."""
+    from backends.grammar_gate import GrammarGate
+
+    gate = GrammarGate(llm, grammar, greedy=True)
     reply = f"```sql\n{sql}\n```"
     try:
         for token in llm.tokenize(reply.encode(), add_bos=False, special=False) + [llm.token_eos()]:
-            data = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0.0, 0.0))
-            candidates = llama_cpp.llama_token_data_array(data, 1, -1, False)
-            llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
-            if math.isinf(data[0].logit):
+            if not gate.allows(token):
                 return False
-            llama_cpp.llama_sampler_accept(sampler, token)
+            gate.accept(token)
         return True
     finally:
-        llama_cpp.llama_sampler_free(sampler)
+        gate.close()
 
 
 @pytest.fixture(scope="module")
