@@ -77,6 +77,9 @@ def _missing_columns(error: str) -> list[str]:
 
 
 def _where_column_lives(name: str, read: list[Table], schema: Schema) -> str | None:
+    holders = [t.name for t in read if t.column(name)]
+    if holders:  # the query reads it already, under the wrong table
+        return f"Among the tables this query reads, {name} is a column of {_and_list(holders)} only."
     owners = [t for t in schema.tables if t.column(name) and t not in read][:3]
     if not owners:
         return None

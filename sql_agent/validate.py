@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SqlglotError, UnsupportedError
 from sqlglot.optimizer.qualify import qualify
 
+from .join_keys import qualify_join_keys
 from .policy import check_policy
 from .schema import Schema
 
@@ -24,7 +25,8 @@ OTHER_DIALECT = {"duckdb": "snowflake", "snowflake": "duckdb"}
 
 @dataclass(frozen=True)
 class SchemaIssue:
-    kind: str  # "unknown_table" | "unknown_column" | "ambiguous_column" | "unknown_function"
+    # "unknown_table" | "unknown_column" | "misplaced_column" | "ambiguous_column" | "unknown_function"
+    kind: str
     name: str
     suggestions: tuple[str, ...] = ()
 
@@ -68,8 +70,13 @@ def check_sql(
     elif schema and schema.functions:
         tree, transpiled_from = _fix_foreign_functions(tree, target, schema)
 
+    qualified: list[str] = []
     if schema is not None:
         issues = schema_issues(tree, schema)
+        if any(i.kind == "ambiguous_column" for i in issues):
+            fixed, qualified = qualify_join_keys(tree, schema)
+            if qualified:
+                tree, issues = fixed, schema_issues(fixed, schema)
         if issues:
             return Checked(False, describe_issues(issues), sql, "invalid", issues)
 
@@ -80,6 +87,8 @@ def check_sql(
     except UnsupportedError as err:
         return Checked(False, f"This SQL cannot be written for {target}: {err}", sql, "invalid")
     reason = "A read-only query" + (f", translated from {transpiled_from} SQL." if transpiled_from else ".")
+    if qualified:
+        reason += f" Qualified {', '.join(qualified)}: the join makes the tables' values equal."
     return Checked(True, reason, final_sql, "allowed", transpiled_from=transpiled_from)
 
 
@@ -187,6 +196,9 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
         return []
 
     referenced = tables_read(tree, schema)
+    misplaced = _misplaced_column(tree, name, schema)
+    if misplaced:
+        return [misplaced]
     holders = [t.name for t in referenced if t.column(name)]
     if len(holders) >= 2:
         aliases = _aliases_by_table(tree)
@@ -201,6 +213,32 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
     candidates = {c.name.lower(): c.name for t in pool for c in t.columns}
     close = difflib.get_close_matches(name.lower(), list(candidates), 3, 0.5)
     return [SchemaIssue("unknown_column", name, tuple(candidates[c] for c in close))]
+
+
+def _misplaced_column(tree: exp.Expression, name: str, schema: Schema) -> SchemaIssue | None:
+    """`d.jid` where the table behind `d` has no `jid` but another table has: the optimizer reports
+    only "Unknown column: jid", which reads like a column missing everywhere."""
+    by_alias = {}
+    for table in tree.find_all(exp.Table):
+        found = schema.table(table.name) if isinstance(table.this, exp.Identifier) else None
+        if found:
+            by_alias[(table.alias or table.name).lower()] = found
+    for column in tree.find_all(exp.Column):
+        table = by_alias.get(column.table.lower()) if column.table else None
+        if column.name.lower() != name.lower() or table is None or table.column(name):
+            continue
+        aliases = {t.name.lower(): a for a, t in by_alias.items()}
+        read = [t for t in tables_read(tree, schema) if t.column(name)]
+        elsewhere = [t for t in schema.tables if t.column(name) and t not in read]
+        options = [f"{aliases.get(t.name.lower(), t.name)}.{name}" for t in read]
+        options += [f"{t.name}.{name}" for t in elsewhere][: max(0, 3 - len(options))]
+        if not options:
+            return None  # missing everywhere: the plain unknown-column message says so
+        where = (
+            table.name if column.table.lower() == table.name.lower() else f"{table.name} (as {column.table})"
+        )
+        return SchemaIssue("misplaced_column", f"{name} in {where}", tuple(options))
+    return None
 
 
 def tables_read(tree: exp.Expression, schema: Schema) -> list:
@@ -236,6 +274,8 @@ def describe_issues(issues: list[SchemaIssue]) -> str:
                 f"The column {issue.name} is in more than one table of this query; "
                 f"qualify it as {_or_list(issue.suggestions)}."
             )
+        elif issue.kind == "misplaced_column":
+            parts.append(f"There is no column named {issue.name}.{hint}")
         elif issue.kind == "unknown_function":
             parts.append(f"There is no function named {issue.name} in this database.{hint}")
         else:

@@ -24,10 +24,38 @@ def test_column_from_a_table_not_in_the_query_names_its_table(sample_schema):
 
 
 def test_ambiguous_column_asks_for_a_qualifier_with_the_aliases(sample_schema):
-    sql = "SELECT customer_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id"
+    # an outer join: the two customer_id differ where no customer matches, so nothing is guessed
+    sql = "SELECT customer_id FROM orders o LEFT JOIN customers c ON o.customer_id = c.customer_id"
     checked = check_sql(sql, "duckdb", sample_schema)
     assert checked.exit_code == 4
     assert "o.customer_id" in checked.reason and "c.customer_id" in checked.reason
+
+
+def test_a_join_key_left_unqualified_is_qualified_and_answers_as_written(sample_source):
+    sql = (
+        "SELECT customer_id, count(*) AS orders FROM orders o JOIN customers c "
+        "ON o.customer_id = c.customer_id WHERE segment = 'Consumer' GROUP BY customer_id ORDER BY customer_id"
+    )
+    checked = check_sql(sql, "duckdb", sample_source.schema)
+    assert checked.allowed, checked.reason
+    assert "Qualified customer_id as o.customer_id" in checked.reason
+    by_hand = sql.replace("SELECT customer_id", "SELECT o.customer_id").replace(
+        "BY customer_id", "BY o.customer_id"
+    )
+    assert sample_source.run(checked.sql).rows == sample_source.run(by_hand).rows
+
+
+def test_a_shared_column_the_join_does_not_equate_stays_ambiguous(sample_schema):
+    sql = "SELECT customer_id FROM orders o JOIN customers c ON o.order_id = c.customer_id"
+    checked = check_sql(sql, "duckdb", sample_schema)
+    assert checked.exit_code == 4 and "more than one table" in checked.reason
+
+
+def test_a_column_on_the_wrong_alias_names_the_table_that_has_it(sample_schema):
+    sql = "SELECT o.segment, count(*) FROM orders o JOIN customers c ON o.customer_id = c.customer_id GROUP BY 1"
+    checked = check_sql(sql, "duckdb", sample_schema)
+    assert checked.exit_code == 4
+    assert "no column named segment in orders (as o)" in checked.reason and "c.segment" in checked.reason
 
 
 def test_unknown_function_is_reported_with_close_names(sample_schema):
