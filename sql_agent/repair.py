@@ -30,6 +30,12 @@ MISSING_COLUMN = [
 ]
 UNKNOWN_QUALIFIER = re.compile(r'Referenced table "([^"]+)" not found')
 UNKNOWN_TABLE = "There is no table named"
+# An output name with a space or symbol in it, unquoted: `AS price (USD)`, `AS total sales`
+UNQUOTED_NAME = re.compile(
+    r"\bAS\s+(\w+\s*\([^)]*\)|\w+(?:[ \-/%$]+(?!(?:FROM|WHERE|GROUP|ORDER|LIMIT|HAVING)\b)\w+)+)"
+    r"(?=\s*(?:,|\bFROM\b|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
@@ -39,7 +45,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
     try:
         tree = sqlglot.parse_one(sql, read=schema.dialect)
     except SqlglotError:
-        return []  # a parse error names its place; the schema cannot help
+        return _quoting_notes(sql)  # otherwise a parse error names its place; the schema cannot help
     if tree is None:
         return []
     read = tables_read(tree, schema)
@@ -59,6 +65,13 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
     if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
         notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
     return notes
+
+
+def _quoting_notes(sql: str) -> list[str]:
+    return [
+        f'A name with spaces or symbols must be in double quotes: AS "{m.group(1)}".'
+        for m in UNQUOTED_NAME.finditer(sql)
+    ][:2]
 
 
 def _columns(table: Table) -> str:

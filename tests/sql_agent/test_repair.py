@@ -71,6 +71,17 @@ def test_sql_that_does_not_parse_gets_no_notes(sample_source):
     assert repair_notes("SELEC FROM (", "The SQL could not be parsed", sample_source.schema) == []
 
 
+def test_an_output_name_with_spaces_or_symbols_is_told_to_be_quoted(sample_source):
+    sql = "SELECT list_price * 0.85 AS price (USD), product_name AS product name FROM products"
+    notes = repair_notes(sql, "The SQL could not be parsed: Invalid expression", sample_source.schema)
+    assert notes == [
+        'A name with spaces or symbols must be in double quotes: AS "price (USD)".',
+        'A name with spaces or symbols must be in double quotes: AS "product name".',
+    ]
+    quoted = 'SELECT list_price * 0.85 AS "price (USD)" FROM products'
+    assert sample_source.run(quoted).columns == ["price (USD)"]  # the advice itself runs
+
+
 def test_the_repair_prompt_carries_the_notes_and_the_user_sees_only_the_error(sample_source):
     model = scripted(
         "```sql\nSELECT segment, count(*) AS n FROM orders GROUP BY segment\n```",
