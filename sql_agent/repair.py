@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot.errors import SqlglotError
 
 from .schema import Schema, Table
-from .validate import tables_read
+from .validate import tables_read, word_list
 
 MAX_COLUMNS_SHOWN = 40
 # The repair prompt repeats the first one, whose schema may fill most of a 4k context: the column
@@ -92,11 +92,11 @@ def _missing_columns(error: str) -> list[str]:
 def _where_column_lives(name: str, read: list[Table], schema: Schema) -> str | None:
     holders = [t.name for t in read if t.column(name)]
     if holders:  # the query reads it already, under the wrong table
-        return f"Among the tables this query reads, {name} is a column of {_and_list(holders)} only."
+        return f"Among the tables this query reads, {name} is a column of {word_list(holders, 'and')} only."
     owners = [t for t in schema.tables if t.column(name) and t not in read][:3]
     if not owners:
         return None
-    note = f"{name} is a column of {_and_list([o.name for o in owners])}, not of the tables this query reads."
+    note = f"{name} is a column of {word_list([o.name for o in owners], 'and')}, not of the tables this query reads."
     for owner in owners:
         join = _join_to(owner, read, schema)
         if join:
@@ -138,7 +138,3 @@ def _undefined_alias(alias: str, read: list[Table], schema: Schema) -> str:
         f"{alias} is not a table or alias this query defines: give the table that alias in FROM{example}, "
         "or write the table's own name before the column."
     )
-
-
-def _and_list(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

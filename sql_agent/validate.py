@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -266,13 +267,13 @@ def _is_alias_in_query(tree: exp.Expression, name: str) -> bool:
 def describe_issues(issues: list[SchemaIssue]) -> str:
     parts = []
     for issue in issues:
-        hint = f" Did you mean {_or_list(issue.suggestions)}?" if issue.suggestions else ""
+        hint = f" Did you mean {word_list(issue.suggestions)}?" if issue.suggestions else ""
         if issue.kind == "unknown_table":
             parts.append(f"There is no table named {issue.name}.{hint}")
         elif issue.kind == "ambiguous_column":
             parts.append(
                 f"The column {issue.name} is in more than one table of this query; "
-                f"qualify it as {_or_list(issue.suggestions)}."
+                f"qualify it as {word_list(issue.suggestions)}."
             )
         elif issue.kind == "misplaced_column":
             parts.append(f"There is no column named {issue.name}.{hint}")
@@ -283,8 +284,9 @@ def describe_issues(issues: list[SchemaIssue]) -> str:
     return " ".join(parts)
 
 
-def _or_list(items: tuple[str, ...]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+def word_list(items: Sequence[str], last: str = "or") -> str:
+    """ "a, b or c" (or "a, b and c")."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def _with_row_cap(tree: exp.Expression, row_cap: int) -> exp.Expression:
