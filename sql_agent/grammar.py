@@ -2,8 +2,11 @@
 only the tables and columns it was shown, plus SQL keywords, functions, literals and its own aliases.
 
 GBNF is context-free, so aliases are the compromise: a new name may follow AS (a column or table
-alias, a CAST type) and may be any one- or two-letter name (`o`, `t1`); after ORDER BY any name may
-follow, since that is where aliases are referred to. A query that starts WITH defines its own
+alias, a CAST type), a table's name (`FROM customers cust`) or a closing bracket (`count(*) total`),
+may qualify a column (`cust.segment`: the column is still checked) and may be any one- or two-letter
+name (`o`, `t1`); after ORDER BY any name may follow, since that
+is where aliases are referred to. Without these, the model, held off the alias it meant to write,
+ran words together (`domain_nameFROMacker_news`). A query that starts WITH defines its own
 tables, whose names and columns the grammar cannot know: it is held to SQL's shape only.
 """
 
@@ -138,7 +141,7 @@ select ::= ("SELECT" | "select") ws body (order body-free)?
 with ::= ("WITH" | "with") ws body-free
 order ::= ("ORDER" | "order") ws ("BY" | "by") ws
 body ::= elem* word?
-elem ::= word ws | word? punct ws? | string ws? | new-name "(" ws?
+elem ::= word ws | word? punct ws? | string ws? | new-name "(" ws? | table ws new-name ws? | ")" ws new-name ws? | new-name "."
 body-free ::= elem-free* (word | new-name)?
 elem-free ::= elem | new-name ws | new-name punct ws?
 word ::= known | short-name | number | alias
@@ -154,8 +157,10 @@ ws ::= [ \\t\\n]+
 def sql_grammar(tables: list[Table]) -> str:
     """GBNF for a query over `tables`: their names and columns (as written, in either case, or quoted)."""
     names: set[str] = set()
+    table_names: set[str] = set()
     for table in tables:
-        names.add(table.name.rsplit(".", 1)[-1])
+        names.update(table.name.split("."))  # consumer_div.coupons: the schema's name may qualify it
+        table_names.add(table.name.rsplit(".", 1)[-1])
         for column in table.columns:
             names.add(column.name)
             names.update(STRUCT_FIELD.findall(column.type))  # s.field on a STRUCT column
@@ -165,6 +170,7 @@ def sql_grammar(tables: list[Table]) -> str:
     lines = [
         "known ::= " + _trie(keywords | spelled | quoted),
         "punct ::= " + _trie(set(PUNCTUATION)),
+        "table ::= " + _trie({form for n in table_names for form in (n, n.lower(), n.upper(), f'"{n}"')}),
     ]
     return RULES.strip() + "\n" + "\n".join(lines) + "\n"
 

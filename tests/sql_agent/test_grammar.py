@@ -4,6 +4,7 @@ names outside the linked tables cannot be written; ordinary queries over them ca
 import pytest
 
 from sql_agent.grammar import sql_grammar
+from sql_agent.schema import Column, Table
 
 llama_cpp = pytest.importorskip("llama_cpp")
 
@@ -50,5 +51,14 @@ def test_the_grammar_accepts_ordinary_queries_over_the_linked_tables(vocab_model
         "SELECT strftime(order_date, '%Y-%m') AS month, count(*) FROM orders GROUP BY ALL ORDER BY month",
         "select CAST(count(*) AS DOUBLE) / 2 from ORDERS where channel ILIKE '%web%'",
         "WITH monthly AS (SELECT date_trunc('month', order_date) AS m FROM orders) SELECT m FROM monthly",
+        "SELECT cust.segment, count(*) total FROM customers cust GROUP BY cust.segment ORDER BY total",
     ):
         assert accepts(vocab_model, grammar, sql), sql
+
+
+def test_a_table_in_a_named_schema_can_be_written_qualified_or_not(vocab_model):
+    coupons = Table("consumer_div.coupons", (Column("code", "VARCHAR"), Column("discount", "DOUBLE")))
+    grammar = sql_grammar([coupons])
+    assert accepts(vocab_model, grammar, "SELECT code FROM consumer_div.coupons WHERE discount > 0.1")
+    assert accepts(vocab_model, grammar, "SELECT count(*) FROM coupons")
+    assert not accepts(vocab_model, grammar, "SELECT code FROM consumer_div.merchants")
