@@ -18,12 +18,13 @@ import math
 import numpy as np
 
 WINDOW = 40  # llama-cpp-python's default top_k: sampling never looks further down
+DEEP = 2000  # below this rank, one pass of llama.cpp over the whole vocabulary beats token by token
 
 
 class GrammarGate:
     """A llama-cpp-python logits processor; one per generation (it holds the grammar's state)."""
 
-    def __init__(self, llm, grammar: str, *, greedy: bool, window: int = WINDOW):
+    def __init__(self, llm, grammar: str, *, greedy: bool, window: int = WINDOW, deep: int = DEEP):
         import llama_cpp
 
         self._api = llama_cpp
@@ -33,6 +34,7 @@ class GrammarGate:
         self._greedy = greedy
         self._end = llm.token_eos()
         self._window = window
+        self._deep = max(deep, window)
         self._cell = (llama_cpp.llama_token_data * 1)()
         self._reply_starts: int | None = None  # prompt length: the tokens after it are the reply so far
         self._accepted = 0
@@ -73,10 +75,29 @@ class GrammarGate:
                     break
         if allowed:
             return allowed
-        for token in map(int, np.argsort(-scores, kind="stable")[window:]):  # rare: nothing likely fits
+        # rare: nothing likely fits (the grammar holds the model off what it meant to write)
+        for token in map(int, np.argsort(-scores, kind="stable")[window : self._deep]):
             if self.allows(token):
                 return [token]
+        fits = self._fits_anywhere(len(scores))
+        if fits.size:
+            return [int(fits[np.argmax(scores[fits])])]
         return [self._end]  # no token fits at all: end the reply rather than break the grammar
+
+    def _fits_anywhere(self, size: int) -> np.ndarray:
+        """The ids of all tokens the grammar allows next: one llama.cpp pass over the vocabulary."""
+        cells = (self._api.llama_token_data * size)()
+        view = np.recarray(
+            (size,),
+            dtype=np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True),
+            buf=cells,
+        )
+        view.id[:] = np.arange(size, dtype=np.intc)
+        view.logit[:] = 0.0
+        every = self._api.llama_token_data_array(cells, size, -1, False)
+        self._api.llama_sampler_apply(self._sampler, ctypes.byref(every))
+        self.checked += size
+        return view.id[: every.size][~np.isinf(view.logit[: every.size])].astype(np.int64)
 
     def close(self) -> None:
         if self._sampler:

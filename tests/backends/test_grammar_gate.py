@@ -48,7 +48,9 @@ def test_the_reply_follows_the_grammar(local, params):
     assert FOLLOWS.fullmatch(reply), reply
 
 
-def test_greedy_gate_picks_what_the_whole_vocabulary_grammar_picks(gguf_path):
+@pytest.mark.parametrize("deep", [2000, 40], ids=["token-by-token", "whole-vocabulary-pass"])
+def test_greedy_gate_picks_what_the_whole_vocabulary_grammar_picks(gguf_path, deep):
+    """deep=40: whenever none of the 40 likeliest tokens fits, the gate asks llama.cpp about all of them."""
     from backends.grammar_gate import GrammarGate
 
     llm = llama_cpp.Llama(model_path=gguf_path, n_ctx=1024, verbose=False)
@@ -56,8 +58,9 @@ def test_greedy_gate_picks_what_the_whole_vocabulary_grammar_picks(gguf_path):
     whole = llm.create_chat_completion(
         messages=ask, temperature=0.0, max_tokens=40, grammar=llama_cpp.LlamaGrammar.from_string(GRAMMAR)
     )
-    gate = GrammarGate(llm, GRAMMAR, greedy=True)
+    gate = GrammarGate(llm, GRAMMAR, greedy=True, deep=deep)
     gated = llm.create_chat_completion(messages=ask, temperature=0.0, max_tokens=40, logits_processor=[gate])
     gate.close()
     assert gated["choices"][0]["message"]["content"] == whole["choices"][0]["message"]["content"]
-    assert gate.checked < llm.n_vocab(), "40 steps should cost fewer checks than one whole-vocabulary step"
+    if deep == 40:
+        assert gate.checked > llm.n_vocab(), "this grammar holds the model off its 40 likeliest tokens at least once"
