@@ -63,4 +63,6 @@ def test_greedy_gate_picks_what_the_whole_vocabulary_grammar_picks(gguf_path, de
     gate.close()
     assert gated["choices"][0]["message"]["content"] == whole["choices"][0]["message"]["content"]
     if deep == 40:
-        assert gate.checked > llm.n_vocab(), "this grammar holds the model off its 40 likeliest tokens at least once"
+        assert gate.checked > llm.n_vocab(), (
+            "this grammar holds the model off its 40 likeliest tokens at least once"
+        )
