@@ -17,7 +17,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from .join_keys import qualify_join_keys
 from .policy import check_policy
-from .schema import Schema
+from .schema import Schema, Table
 
 EXIT_ALLOWED, EXIT_BLOCKED, EXIT_INVALID, EXIT_DB_ERROR = 0, 3, 4, 5
 DEFAULT_ROW_CAP = 100_000
@@ -217,28 +217,26 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
 
 
 def _misplaced_column(tree: exp.Expression, name: str, schema: Schema) -> SchemaIssue | None:
-    """`d.jid` where the table behind `d` has no `jid` but another table has: the optimizer reports
-    only "Unknown column: jid", which reads like a column missing everywhere."""
-    by_alias = {}
+    """`d.jid` where the table behind `d` has no `jid` but another table the query reads has: the
+    optimizer reports that as "Unknown column: jid", which the checker used to call ambiguous. A
+    column that only unread tables hold keeps the plain message ("not in the tables this query
+    reads"), which measured better on defog (two items repaired with it, lost without it)."""
+    by_alias: dict[str, tuple[str, Table]] = {}
     for table in tree.find_all(exp.Table):
         found = schema.table(table.name) if isinstance(table.this, exp.Identifier) else None
         if found:
-            by_alias[(table.alias or table.name).lower()] = found
+            alias = table.alias or table.name
+            by_alias[alias.lower()] = (alias, found)
+    holders = [(alias, t) for alias, t in by_alias.values() if t.column(name)]
+    if not holders:
+        return None
     for column in tree.find_all(exp.Column):
-        table = by_alias.get(column.table.lower()) if column.table else None
+        alias, table = by_alias.get(column.table.lower(), (None, None)) if column.table else (None, None)
         if column.name.lower() != name.lower() or table is None or table.column(name):
             continue
-        aliases = {t.name.lower(): a for a, t in by_alias.items()}
-        read = [t for t in tables_read(tree, schema) if t.column(name)]
-        elsewhere = [t for t in schema.tables if t.column(name) and t not in read]
-        options = [f"{aliases.get(t.name.lower(), t.name)}.{name}" for t in read]
-        options += [f"{t.name}.{name}" for t in elsewhere][: max(0, 3 - len(options))]
-        if not options:
-            return None  # missing everywhere: the plain unknown-column message says so
-        where = (
-            table.name if column.table.lower() == table.name.lower() else f"{table.name} (as {column.table})"
-        )
-        return SchemaIssue("misplaced_column", f"{name} in {where}", tuple(options))
+        options = tuple(dict.fromkeys(f"{a}.{name}" for a, _ in holders))[:3]
+        where = table.name if alias.lower() == table.name.lower() else f"{table.name} (as {alias})"
+        return SchemaIssue("misplaced_column", f"{name} in {where}", options)
     return None
 
 

@@ -51,6 +51,12 @@ def test_a_shared_column_the_join_does_not_equate_stays_ambiguous(sample_schema)
     assert checked.exit_code == 4 and "more than one table" in checked.reason
 
 
+def test_a_column_only_an_unread_table_has_is_said_to_be_outside_the_query(sample_schema):
+    checked = check_sql("SELECT o.segment FROM orders o", "duckdb", sample_schema)
+    assert "no column named segment in the tables this query reads" in checked.reason
+    assert "customers.segment" in checked.reason
+
+
 def test_a_column_on_the_wrong_alias_names_the_table_that_has_it(sample_schema):
     sql = "SELECT o.segment, count(*) FROM orders o JOIN customers c ON o.customer_id = c.customer_id GROUP BY 1"
     checked = check_sql(sql, "duckdb", sample_schema)
