@@ -4,8 +4,8 @@ only the tables and columns it was shown, plus SQL keywords, functions, literals
 GBNF is context-free, so aliases are the compromise: a new name may follow AS (a column or table
 alias, a CAST type), a table's name (`FROM customers cust`) or a closing bracket (`count(*) total`),
 may qualify a column (`cust.segment`: the column is still checked) and may be any one- or two-letter
-name (`o`, `t1`); after ORDER BY any name may follow, since that
-is where aliases are referred to. Without these, the model, held off the alias it meant to write,
+name (`o`, `t1`); after GROUP BY or ORDER BY any name may follow, since that is where aliases
+are referred to. Without these, the model, held off the alias it meant to write,
 ran words together (`domain_nameFROMacker_news`). A query that starts WITH defines its own
 tables, whose names and columns the grammar cannot know: it is held to SQL's shape only.
 """
@@ -137,11 +137,11 @@ STRUCT_FIELD = re.compile(r"[(,]\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?\s+[A-Z]")
 RULES = """
 root ::= "```sql\\n" query ws? ";"? ws? "```"
 query ::= select | with
-select ::= ("SELECT" | "select") ws body (order body-free)?
+select ::= ("SELECT" | "select") ws body (by body-free)?
 with ::= ("WITH" | "with") ws body-free
-order ::= ("ORDER" | "order") ws ("BY" | "by") ws
+by ::= ("GROUP" | "group" | "ORDER" | "order") ws ("BY" | "by") ws
 body ::= elem* word?
-elem ::= word ws | word? punct ws? | string ws? | new-name "(" ws? | table ws new-name ws? | ")" ws new-name ws? | new-name "."
+elem ::= word ws | word? punct ws? | string ws? | new-name "(" ws? | table ws new-name ws? | word? ")" ws new-name ws? | new-name "."
 body-free ::= elem-free* (word | new-name)?
 elem-free ::= elem | new-name ws | new-name punct ws?
 word ::= known | short-name | number | alias

@@ -52,6 +52,7 @@ def test_the_grammar_accepts_ordinary_queries_over_the_linked_tables(vocab_model
         "select CAST(count(*) AS DOUBLE) / 2 from ORDERS where channel ILIKE '%web%'",
         "WITH monthly AS (SELECT date_trunc('month', order_date) AS m FROM orders) SELECT m FROM monthly",
         "SELECT cust.segment, count(*) total FROM customers cust GROUP BY cust.segment ORDER BY total",
+        "SELECT substr(segment, 1, 1) AS initial, round(avg(customer_id), 2) mean FROM customers GROUP BY initial",
     ):
         assert accepts(vocab_model, grammar, sql), sql
 
