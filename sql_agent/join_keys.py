@@ -10,6 +10,7 @@ that tie every table holding the name together, in the ON clauses or the WHERE c
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import traverse_scope
 
 from .schema import Schema
@@ -19,10 +20,15 @@ INNER_KINDS = {"", "INNER", "CROSS"}
 
 def qualify_join_keys(tree: exp.Expression, schema: Schema) -> tuple[exp.Expression, list[str]]:
     """A copy of `tree` with such keys qualified by the first table that holds them, and what was
-    qualified ("pid as publication.pid"); the tree itself when nothing applies."""
-    tree = tree.copy()
+    qualified ("pid as publication.pid"); nothing qualified when the query's shape is beyond sqlglot's
+    scope analysis."""
+    original, tree = tree, tree.copy()
+    try:
+        scopes = traverse_scope(tree)
+    except (SqlglotError, KeyError, ValueError, AttributeError):
+        return original, []
     done: list[str] = []
-    for scope in traverse_scope(tree):
+    for scope in scopes:
         select = scope.expression
         if not isinstance(select, exp.Select) or not _inner_joins_only(select):
             continue
