@@ -91,7 +91,9 @@ def _missing_columns(error: str) -> list[str]:
 
 def _where_column_lives(name: str, read: list[Table], schema: Schema) -> str | None:
     holders = [t.name for t in read if t.column(name)]
-    if holders:  # the query reads it already, under the wrong table
+    if (
+        len(holders) >= 2
+    ):  # the query reads it already, under the wrong table (see validate._misplaced_column)
         return f"Among the tables this query reads, {name} is a column of {word_list(holders, 'and')} only."
     owners = [t for t in schema.tables if t.column(name) and t not in read][:3]
     if not owners:

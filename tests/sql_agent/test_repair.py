@@ -27,11 +27,14 @@ def test_a_column_of_another_table_comes_with_the_join_that_reaches_it(sample_so
     assert "orders(order_id" in notes and "status" in notes  # the columns it does have
 
 
-def test_a_column_put_on_the_wrong_table_names_the_table_read_that_has_it(sample_source):
-    sql = "SELECT o.segment FROM orders o JOIN customers c ON o.customer_id = c.customer_id"
-    error = "There is no column named segment in orders (as o). Did you mean c.segment?"
+def test_a_column_put_on_the_wrong_table_names_the_tables_read_that_have_it(sample_source):
+    sql = (
+        "SELECT p.customer_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id "
+        "JOIN order_items i ON i.order_id = o.order_id JOIN products p ON p.product_id = i.product_id"
+    )
+    error = "There is no column named customer_id in products (as p). Did you mean o.customer_id or c.customer_id?"
     notes = " ".join(repair_notes(sql, error, sample_source.schema))
-    assert "Among the tables this query reads, segment is a column of customers only." in notes
+    assert "Among the tables this query reads, customer_id is a column of orders and customers only." in notes
     assert "JOIN customers ON" not in notes  # it is read already
 
 
