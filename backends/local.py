@@ -188,18 +188,18 @@ class LocalBackend:
                     yield QueueStatus(ahead)
                 if cancel.is_set():  # stopped while waiting: never start generating
                     return
-                gate = _gate(self._llm, params)
-                chunks = self._llm.create_chat_completion(
-                    messages=payload,
-                    stream=True,
-                    temperature=params.temperature,
-                    top_p=params.top_p,
-                    max_tokens=params.max_tokens,
-                    logits_processor=None if gate is None else [gate],
-                    seed=params.seed,
-                    **({} if params.min_p is None else {"min_p": params.min_p}),
-                )
+                gate, chunks = _gate(self._llm, params), None
                 try:
+                    chunks = self._llm.create_chat_completion(
+                        messages=payload,
+                        stream=True,
+                        temperature=params.temperature,
+                        top_p=params.top_p,
+                        max_tokens=params.max_tokens,
+                        logits_processor=None if gate is None else [gate],
+                        seed=params.seed,
+                        **({} if params.min_p is None else {"min_p": params.min_p}),
+                    )
                     for chunk in chunks:
                         if cancel.is_set():
                             break
@@ -207,9 +207,10 @@ class LocalBackend:
                         if delta:
                             yield delta
                 finally:
-                    chunks.close()  # ends llama.cpp's generation loop, so the next in line starts promptly
+                    if chunks is not None:
+                        chunks.close()  # ends llama.cpp's generation loop, so the next in line starts promptly
                     if gate is not None:
-                        gate.close()
+                        gate.close()  # frees llama.cpp's grammar sampler, also when the call above failed
             finally:
                 self._line.leave(ticket)
 

@@ -13,7 +13,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import traverse_scope
 
-from .schema import Schema
+from .schema import Schema, Table
 
 INNER_KINDS = {"", "INNER", "CROSS"}
 
@@ -51,7 +51,7 @@ def _inner_joins_only(select: exp.Select) -> bool:
     return all(not j.side and (j.kind or "").upper() in INNER_KINDS for j in select.args.get("joins") or [])
 
 
-def _tables_in_order(select: exp.Select, schema: Schema) -> list[tuple[str, object]]:
+def _tables_in_order(select: exp.Select, schema: Schema) -> list[tuple[str, Table]]:
     """(alias, schema table) for each table the SELECT reads directly, FROM first."""
     sources = [select.args["from_"].this] if select.args.get("from_") else []
     sources += [j.this for j in select.args.get("joins") or []]

@@ -91,9 +91,8 @@ def _missing_columns(error: str) -> list[str]:
 
 def _where_column_lives(name: str, read: list[Table], schema: Schema) -> str | None:
     holders = [t.name for t in read if t.column(name)]
-    if (
-        len(holders) >= 2
-    ):  # the query reads it already, under the wrong table (see validate._misplaced_column)
+    # two or more read tables hold it: the query reached for it under the wrong one (validate._misplaced_column)
+    if len(holders) >= 2:
         return f"Among the tables this query reads, {name} is a column of {word_list(holders, 'and')} only."
     owners = [t for t in schema.tables if t.column(name) and t not in read][:3]
     if not owners:
