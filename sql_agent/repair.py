@@ -13,6 +13,7 @@ import re
 import sqlglot
 from sqlglot.errors import SqlglotError
 
+from .error_notes import error_notes
 from .schema import Schema, Table
 from .validate import tables_read, word_list
 
@@ -64,7 +65,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
         notes.append(_undefined_alias(qualifier.group(1), read, schema))
     if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
         notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
-    return notes
+    return notes + error_notes(tree, error, read)
 
 
 def _quoting_notes(sql: str) -> list[str]:

@@ -16,6 +16,7 @@ from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SqlglotError, 
 from sqlglot.optimizer.qualify import qualify
 
 from .join_keys import qualify_join_keys
+from .keyword_names import quote_keyword_names
 from .policy import check_policy
 from .schema import Schema, Table
 
@@ -81,6 +82,8 @@ def check_sql(
         if issues:
             return Checked(False, describe_issues(issues), sql, "invalid", issues)
 
+    if target == "duckdb":
+        tree = quote_keyword_names(tree)
     if row_cap is not None and not tree.args.get("limit"):
         tree = _with_row_cap(tree, row_cap)
     try:

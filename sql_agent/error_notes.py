@@ -1,0 +1,201 @@
+"""Repair notes for database errors about types and nesting, which a small model cannot read its way
+out of: told "No function matches date_part(STRING_LITERAL, BIGINT)", it sends the same EXTRACT back.
+Each note says what went wrong in the query's own terms (which column has which type) and the usual
+way out in DuckDB. Like the other repair notes, these go to the model only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from .schema import Table
+
+NESTED_AGGREGATE = "aggregate function calls cannot be nested"
+# DuckDB names the call it could not bind: 'date_part(STRING_LITERAL, BIGINT)', "-(INTEGER, INTERVAL)"
+FAILED_CALL = re.compile(r"""(?:argument types|function call) ['"]([\w~!*+-]+)\(([^)]*)\)""")
+TEXT_AGAINST_DATE = re.compile(r"Cannot (?:mix|compare) values of type (\w+) and (?:type )?(\w+)")
+DATE_LITERAL = re.compile(r"'(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?)'")
+
+# Date functions whose first argument names a part ('month'), so a string literal there is fine
+DATE_PART_FUNCTIONS = {"date_part", "date_trunc", "date_diff", "datediff", "date_sub", "datesub", "date_add"}
+DATE_NODES = (exp.Extract, exp.TimestampTrunc, exp.DateTrunc, exp.DateDiff, exp.TimestampDiff)
+LIKE_OPERATORS = {"~~", "!~~", "~~*", "!~~*"}
+NUMBER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UBIGINT",
+    "UINTEGER",
+    "DOUBLE",
+    "FLOAT",
+    "REAL",
+    "DECIMAL",
+    "NUMERIC",
+    "INT",
+)
+DATE_TYPES = ("DATE", "TIMESTAMP", "TIME")
+TEXT_TYPES = ("VARCHAR", "TEXT", "STRING")
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In)
+
+
+def error_notes(tree: exp.Expression, error: str, read: list[Table]) -> list[str]:
+    """Notes for `error`, raised by the database when it ran `tree`; empty when none apply."""
+    columns = _ColumnTypes(tree, read)
+    notes = []
+    if NESTED_AGGREGATE in error:
+        notes.append(_nested_aggregate_note(tree, columns))
+    call = FAILED_CALL.search(error)
+    if call and "STRUCT" not in call.group(2):  # a whole row passed to a function: no column types to name
+        args = [a.strip() for a in call.group(2).split(",")]
+        notes += _call_notes(call.group(1).lower(), args, tree, columns)
+    if (match := TEXT_AGAINST_DATE.search(error)) and _is(match.group(1) + " " + match.group(2), TEXT_TYPES):
+        texts = columns.typed_in(tree, COMPARISONS, TEXT_TYPES)
+        example = texts[0][0] if texts else "x"
+        notes.append(
+            f"Dates kept as text must be cast before they are compared with dates: "
+            f"CAST({example} AS DATE){_listed(texts)}."
+        )
+    return notes
+
+
+def _call_notes(name: str, args: list[str], tree: exp.Expression, columns: _ColumnTypes) -> list[str]:
+    if name in LIKE_OPERATORS and _is(args[0], DATE_TYPES):
+        dates = _listed(columns.typed_in(tree, (exp.Like, exp.ILike), DATE_TYPES))
+        return [
+            f"LIKE and ILIKE compare text{dates}. Compare dates with =, < or BETWEEN, or take a part "
+            "with EXTRACT: EXTRACT(DOW FROM d) is 0 on Sunday and 6 on Saturday, EXTRACT(YEAR FROM d) the year."
+        ]
+    if name in ("-", "+") and "INTERVAL" in args and any(_is(a, NUMBER_TYPES) for a in args):
+        numbers = _listed(columns.typed_in(tree, (exp.Add, exp.Sub), NUMBER_TYPES))
+        return [
+            f"An INTERVAL can be added to or subtracted from a DATE or TIMESTAMP only{numbers}. "
+            "For a number such as a year, use numbers: EXTRACT(YEAR FROM CURRENT_DATE) - 2."
+        ]
+    given = args[1:] if name in DATE_PART_FUNCTIONS else args
+    if name not in DATE_PART_FUNCTIONS and "INTERVAL" not in args:
+        return []
+    notes = []
+    if "STRING_LITERAL" in given and (literal := DATE_LITERAL.search(tree.sql())):
+        day = literal.group(1)
+        notes.append(
+            f"A date written as text has no type there: write DATE '{day}' "
+            f"(or TIMESTAMP '{day}'), not '{day}' alone."
+        )
+    if any(_is(a, NUMBER_TYPES) for a in given):
+        notes.append(_number_as_date_note(tree, columns))
+    if any(_is(a, TEXT_TYPES) for a in given):
+        texts = _listed(columns.typed_in(tree, DATE_NODES, TEXT_TYPES))
+        notes.append(
+            f"Date functions and EXTRACT take a DATE or TIMESTAMP, and got text{texts}. Compare "
+            "the text as it is (day = 'Monday'), or CAST it to DATE first when it holds dates."
+        )
+    return notes
+
+
+def _number_as_date_note(tree: exp.Expression, columns: _ColumnTypes) -> str:
+    note = "Date functions and EXTRACT take a DATE, TIMESTAMP or INTERVAL, and got a number."
+    numbers = columns.typed_in(tree, DATE_NODES, NUMBER_TYPES)
+    if numbers:
+        note += (
+            f"{_listed(numbers)[1:]}: a year kept as a number is used as it is (year = 2021); "
+            "a UNIX time in seconds becomes a timestamp with TO_TIMESTAMP(x)."
+        )
+    differences = [
+        sub
+        for node in tree.find_all(*DATE_NODES)
+        for sub in node.find_all(exp.Sub)
+        if any(_is(kind, DATE_TYPES) for _, kind in columns.typed_in(sub, (exp.Sub,), DATE_TYPES))
+        or sub.find(exp.CurrentDate)
+    ]
+    if differences:
+        note += f" One DATE minus another is already a number of days: {differences[0].sql()}."
+    return note
+
+
+class _ColumnTypes:
+    """The type of each column the query names, through its aliases; unknown where ambiguous."""
+
+    def __init__(self, tree: exp.Expression, read: list[Table]):
+        self.read = read
+        self.by_alias: dict[str, Table] = {}
+        for table in tree.find_all(exp.Table):
+            found = next((t for t in read if _same_table(t, table.name)), None)
+            if found:
+                self.by_alias[(table.alias or table.name).lower()] = found
+
+    def table_of(self, column: exp.Column) -> Table | None:
+        if column.table:
+            table = self.by_alias.get(column.table.lower())
+            return table if table and table.column(column.name) else None
+        holders = [t for t in self.read if t.column(column.name)]
+        return holders[0] if len(holders) == 1 else None
+
+    def typed_in(
+        self, tree: exp.Expression, kinds: tuple[type, ...], family: tuple[str, ...]
+    ) -> list[tuple[str, str]]:
+        """(column as written, its type) for the columns of a type `family` inside nodes of `kinds`."""
+        found: dict[str, str] = {}
+        for node in tree.find_all(*kinds):
+            for column in node.find_all(exp.Column):
+                table = self.table_of(column)
+                kind = table.column(column.name).type if table else ""
+                if kind and _is(kind, family):
+                    found.setdefault(column.sql(), kind)
+        return list(found.items())
+
+
+def _nested_aggregate_note(tree: exp.Expression, columns: _ColumnTypes) -> str:
+    inner = next(
+        (
+            inner
+            for outer in tree.find_all(exp.AggFunc)
+            for inner in outer.find_all(exp.AggFunc)
+            if inner is not outer and not isinstance(outer.parent, exp.Window)
+        ),
+        None,
+    )
+    text = "An aggregate cannot contain another (COUNT(CASE WHEN COUNT(x) > 1 ...) fails)."
+    counted = inner.find(exp.Column) if inner else None
+    table = columns.table_of(counted) if counted else (columns.read[0] if columns.read else None)
+    key = _group_key(table, counted.name if counted else "") if table else None
+    if inner is None or table is None or key is None:
+        return text + " Aggregate per group in a subquery first, then aggregate over the subquery's rows."
+    per_group = inner.copy()
+    for column in per_group.find_all(exp.Column):
+        column.set("table", None)
+    return (
+        f"{text} Aggregate per group in a subquery first, then aggregate over its rows: "
+        f"SELECT COUNT(CASE WHEN n > 1 THEN 1 END) FROM (SELECT {key}, {per_group.sql()} AS n "
+        f"FROM {table.name} GROUP BY {key}) AS per_{key}."
+    )
+
+
+def _group_key(table: Table, counted: str) -> str | None:
+    """The column a per-group count most likely groups by: a key of the table other than the counted one."""
+    keys = [
+        c.name
+        for c in table.columns
+        if c.name.lower() != counted.lower()
+        and (c.name in table.primary_key or c.name.lower().endswith("id"))
+    ]
+    return keys[0] if keys else None
+
+
+def _listed(columns: list[tuple[str, str]]) -> str:
+    """'; d.year_reg is INTEGER, t.x is BIGINT', or nothing."""
+    return "; " + ", ".join(f"{name} is {kind}" for name, kind in columns[:3]) if columns else ""
+
+
+def _is(kind: str, family: tuple[str, ...]) -> bool:
+    """Whether a type name, or any word of it, belongs to `family` (DECIMAL(10,2) is a DECIMAL)."""
+    words = re.findall(r"[A-Z_]+", kind.upper())
+    return any(w in family for w in words)
+
+
+def _same_table(table: Table, name: str) -> bool:
+    lowered = name.lower()
+    return table.name.lower() == lowered or table.name.lower().rsplit(".", 1)[-1] == lowered
