@@ -84,6 +84,9 @@ def _why_not_read_only(sql: str) -> str:
     return f"gold SQL is refused by the safety policy: {reason}"
 
 
+DEFOG_CONVERSION = 2  # 2: column descriptions as comments; a new number converts the dumps again
+
+
 def load_defog(eval_dir: Path) -> Suite:
     root = eval_dir / "defog"
     rows = list(csv.DictReader((root / "sql-eval" / "questions_gen_postgres.csv").open(encoding="utf-8")))
@@ -130,8 +133,10 @@ def _gold_variants(query: str) -> list[str]:
 
 
 def defog_database(root: Path, name: str) -> tuple[Path | None, str | None]:
-    """The defog database as DuckDB, converted from its PostgreSQL dump once and cached."""
-    target = data_dir() / "eval" / "defog" / f"{name}.duckdb"
+    """The defog database as DuckDB, converted from its PostgreSQL dump once and cached, with the
+    column descriptions defog ships beside it (`<db>.json`) as column comments, which the agent's
+    schema prompt shows as a documented database's are (the bare baseline leaves comments out)."""
+    target = data_dir() / "eval" / f"defog-v{DEFOG_CONVERSION}" / f"{name}.duckdb"
     if target.exists():
         return target, None
     source = root / "defog-data" / "defog_data" / name / f"{name}.sql"
@@ -152,5 +157,25 @@ def defog_database(root: Path, name: str) -> tuple[Path | None, str | None]:
                 conn.execute(sql)
             except (duckdb.Error, SqlglotError):
                 failures += 1
+        _comment_columns(conn, source.with_suffix(".json"))
     partial.rename(target)
     return target, None
+
+
+def _comment_columns(conn: duckdb.DuckDBPyConnection, metadata: Path) -> None:
+    if not metadata.exists():
+        return
+    where: dict[tuple[str, str], str] = {}  # (table as the metadata names it, column) -> SQL path
+    for schema, table, column in conn.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns()"
+    ).fetchall():
+        path = f'"{schema}"."{table}"."{column}"'
+        where[(table.lower(), column.lower())] = path
+        where[(f"{schema}.{table}".lower(), column.lower())] = path
+    tables = json.loads(metadata.read_text(encoding="utf-8")).get("table_metadata", {})
+    for table, columns in tables.items():
+        for column in columns:
+            text = (column.get("column_description") or "").strip()
+            path = where.get((table.lower(), column.get("column_name", "").lower()))
+            if text and path:
+                conn.execute(f"COMMENT ON COLUMN {path} IS '{text.replace(chr(39), chr(39) * 2)}'")

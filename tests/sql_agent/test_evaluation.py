@@ -272,3 +272,40 @@ def test_keys_pick_the_items_to_run(tmp_path):
 
     card, _ = run_suite("duckdb-nsql", tmp_path, ask_model, keys=["nsql-2", "nsql-0"])
     assert asked == ["nsql-0", "nsql-2"] and card["items_scored"] == 2
+
+
+def test_defog_column_descriptions_reach_the_agent_prompt_but_not_the_bare_one(tmp_path, monkeypatch):
+    import csv
+    import json
+
+    monkeypatch.setenv("FLOE_DATA_DIR", str(tmp_path / "data"))
+    data = tmp_path / "defog" / "defog-data" / "defog_data" / "air"
+    data.mkdir(parents=True)
+    (data / "air.sql").write_text(
+        "CREATE TABLE flight (flight_id SERIAL, departure_time BIGINT);\n"
+        "INSERT INTO flight VALUES (1, 1700000000), (2, 1700003600);\n"
+    )
+    described = "Epoch timestamp for departure time. This is in Unix timestamp format, isn't it"
+    columns = [{"column_name": "departure_time", "data_type": "bigint", "column_description": described}]
+    (data / "air.json").write_text(json.dumps({"table_metadata": {"flight": columns}, "glossary": ""}))
+    questions = tmp_path / "defog" / "sql-eval" / "questions_gen_postgres.csv"
+    questions.parent.mkdir(parents=True)
+    with questions.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["question", "query", "db_name", "query_category", "instructions"])
+        writer.writerow(["How many flights are there?", "SELECT COUNT(*) FROM flight", "air", "count", ""])
+    prompts = []
+
+    def ask_model(item, source):
+        def generate(messages, **options):
+            prompts.append(messages[-1].content)
+            return "```sql\nSELECT COUNT(*) FROM flight\n```"
+
+        return generate
+
+    card, _ = run_suite("defog", tmp_path, ask_model)
+    assert card["execution_accuracy"] == 1.0
+    assert "  departure_time BIGINT  -- Epoch timestamp for departure time." in prompts[0]
+    assert "Unix timestamp format, isn't it" in prompts[0]  # quotes in a description survive
+    run_suite("defog", tmp_path, ask_model, bare=True)
+    assert "Epoch" not in prompts[-1] and "departure_time" in prompts[-1]
