@@ -16,6 +16,9 @@ NESTED_AGGREGATE = "aggregate function calls cannot be nested"
 # DuckDB names the call it could not bind: 'date_part(STRING_LITERAL, BIGINT)', "-(INTEGER, INTERVAL)"
 FAILED_CALL = re.compile(r"""(?:argument types|function call) ['"]([\w~!*+-]+)\(([^)]*)\)""")
 TEXT_AGAINST_DATE = re.compile(r"Cannot (?:mix|compare) values of type (\w+) and (?:type )?(\w+)")
+NOT_A_NUMBER = re.compile(
+    r"Could not convert string '([^']*)' to (\w+)(?: when casting from source column (\w+))?"
+)
 DATE_LITERAL = re.compile(r"'(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?)'")
 
 # Date functions whose first argument names a part ('month'), so a string literal there is fine
@@ -59,7 +62,37 @@ def error_notes(tree: exp.Expression, error: str, read: list[Table]) -> list[str
             f"Dates kept as text must be cast before they are compared with dates: "
             f"CAST({example} AS DATE){_listed(texts)}."
         )
+    if match := NOT_A_NUMBER.search(error):
+        notes += _not_a_number_notes(match.group(1), match.group(3), tree, columns)
     return notes
+
+
+def _not_a_number_notes(
+    value: str, source: str | None, tree: exp.Expression, columns: _ColumnTypes
+) -> list[str]:
+    """Text met a number: a text column joined to a number column (DuckDB names the text one), or a
+    number column compared with a word ('Dhaulagiri')."""
+    for node in tree.find_all(*COMPARISONS):
+        left, right = node.this, node.expression
+        if source and isinstance(left, exp.Column) and isinstance(right, exp.Column):
+            kinds = [columns.type_of(c) for c in (left, right)]
+            if (
+                source.lower() in (left.name.lower(), right.name.lower())
+                and all(kinds)
+                and kinds[0] != kinds[1]
+            ):
+                return [
+                    f"{_sql(node)} compares different things ({_sql(left)} is {kinds[0]}, {_sql(right)} is "
+                    f"{kinds[1]}, holding values such as '{value}'): join on columns that hold the same values."
+                ]
+        words = [lit for lit in node.find_all(exp.Literal) if lit.is_string and lit.this == value]
+        numbers = [c for c in node.find_all(exp.Column) if _is(columns.type_of(c), NUMBER_TYPES)]
+        if words and numbers:
+            return [
+                f"{_sql(numbers[0])} is {columns.type_of(numbers[0])}, a number, and '{value}' is text: "
+                "compare the text with a text column, or the number with a number."
+            ]
+    return []
 
 
 def _call_notes(name: str, args: list[str], tree: exp.Expression, columns: _ColumnTypes) -> list[str]:
@@ -79,7 +112,7 @@ def _call_notes(name: str, args: list[str], tree: exp.Expression, columns: _Colu
     if name not in DATE_PART_FUNCTIONS and "INTERVAL" not in args:
         return []
     notes = []
-    if "STRING_LITERAL" in given and (literal := DATE_LITERAL.search(tree.sql())):
+    if "STRING_LITERAL" in given and (literal := DATE_LITERAL.search(_sql(tree))):
         day = literal.group(1)
         notes.append(
             f"A date written as text has no type there: write DATE '{day}' "
@@ -112,7 +145,7 @@ def _number_as_date_note(tree: exp.Expression, columns: _ColumnTypes) -> str:
         or sub.find(exp.CurrentDate)
     ]
     if differences:
-        note += f" One DATE minus another is already a number of days: {differences[0].sql()}."
+        note += f" One DATE minus another is already a number of days: {_sql(differences[0])}."
     return note
 
 
@@ -134,6 +167,10 @@ class _ColumnTypes:
         holders = [t for t in self.read if t.column(column.name)]
         return holders[0] if len(holders) == 1 else None
 
+    def type_of(self, column: exp.Column) -> str:
+        table = self.table_of(column)
+        return table.column(column.name).type if table else ""
+
     def typed_in(
         self, tree: exp.Expression, kinds: tuple[type, ...], family: tuple[str, ...]
     ) -> list[tuple[str, str]]:
@@ -141,10 +178,9 @@ class _ColumnTypes:
         found: dict[str, str] = {}
         for node in tree.find_all(*kinds):
             for column in node.find_all(exp.Column):
-                table = self.table_of(column)
-                kind = table.column(column.name).type if table else ""
+                kind = self.type_of(column)
                 if kind and _is(kind, family):
-                    found.setdefault(column.sql(), kind)
+                    found.setdefault(_sql(column), kind)
         return list(found.items())
 
 
@@ -169,7 +205,7 @@ def _nested_aggregate_note(tree: exp.Expression, columns: _ColumnTypes) -> str:
         column.set("table", None)
     return (
         f"{text} Aggregate per group in a subquery first, then aggregate over its rows: "
-        f"SELECT COUNT(CASE WHEN n > 1 THEN 1 END) FROM (SELECT {key}, {per_group.sql()} AS n "
+        f"SELECT COUNT(CASE WHEN n > 1 THEN 1 END) FROM (SELECT {key}, {_sql(per_group)} AS n "
         f"FROM {table.name} GROUP BY {key}) AS per_{key}."
     )
 
@@ -183,6 +219,10 @@ def _group_key(table: Table, counted: str) -> str | None:
         and (c.name in table.primary_key or c.name.lower().endswith("id"))
     ]
     return keys[0] if keys else None
+
+
+def _sql(node: exp.Expression) -> str:
+    return node.sql(dialect="duckdb")  # these notes answer DuckDB's errors; other dialects index lists from 0
 
 
 def _listed(columns: list[tuple[str, str]]) -> str:

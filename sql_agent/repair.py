@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from .error_notes import error_notes
@@ -62,7 +63,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
             notes.append(note)
     qualifier = UNKNOWN_QUALIFIER.search(error)
     if qualifier:
-        notes.append(_undefined_alias(qualifier.group(1), read, schema))
+        notes.append(_undefined_alias(qualifier.group(1), tree, read, schema))
     if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
         notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
     return notes + error_notes(tree, error, read)
@@ -128,9 +129,16 @@ def _key_like(name: str, *tables: Table) -> bool:
     return lowered.endswith("id") or any(name in t.primary_key for t in tables)
 
 
-def _undefined_alias(alias: str, read: list[Table], schema: Schema) -> str:
+def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> str:
     table = schema.table(alias)
     if table and table not in read:
+        held = _held_by_read_tables(alias, tree, read)
+        if held:  # student.student_id where student_record AS sr is read: the column is there already
+            names = word_list(sorted({h.split(".")[-1] for h in held}), "and")
+            return (
+                f"{alias} is not read by this query; the tables it reads have {names} already: "
+                f"write {word_list(held, 'and')}."
+            )
         join = _join_to(table, read, schema)
         how = f": add JOIN {table.name} ON {join}" if join else ": add it to FROM with a JOIN"
         return f"The query names {table.name} without reading it{how}."
@@ -140,3 +148,21 @@ def _undefined_alias(alias: str, read: list[Table], schema: Schema) -> str:
         f"{alias} is not a table or alias this query defines: give the table that alias in FROM{example}, "
         "or write the table's own name before the column."
     )
+
+
+def _held_by_read_tables(alias: str, tree: exp.Expression, read: list[Table]) -> list[str]:
+    """For each column the query qualifies with `alias`, the read table that holds it, as the query
+    names that table ("sr.student_id"); empty unless every such column is found."""
+    names = {}
+    for table in tree.find_all(exp.Table):
+        for t in read:
+            if t.name.lower().rsplit(".", 1)[-1] == table.name.lower():
+                names.setdefault(t.name, table.alias or table.name)
+    wanted = {c.name for c in tree.find_all(exp.Column) if c.table.lower() == alias.lower()}
+    held = []
+    for column in sorted(wanted):
+        holder = next((t for t in read if t.column(column)), None)
+        if holder is None:
+            return []
+        held.append(f"{names.get(holder.name, holder.name)}.{column}")
+    return held

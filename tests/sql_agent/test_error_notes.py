@@ -26,6 +26,7 @@ def clinic(tmp_path):
         conn.execute("CREATE TABLE writes (authorid INTEGER, paperid INTEGER)")
         conn.execute("INSERT INTO treatments VALUES (1, DATE '2024-01-01'), (2, DATE '2024-03-01')")
         conn.execute("INSERT INTO meds VALUES (1, '2024-01-05'), (2, '2024-05-01')")
+        conn.execute("INSERT INTO doctors VALUES (1, 2022), (2, 2024)")
         conn.execute("INSERT INTO writes VALUES (1, 10), (1, 11), (1, 12), (2, 10), (3, 11)")
     source = DuckDBSource(path, SandboxLimits(timeout_s=30))
     yield source
@@ -119,3 +120,19 @@ def test_a_table_alias_that_is_a_duckdb_keyword_is_quoted_and_runs(clinic):
     checked = check_sql(sql, "duckdb", clinic.schema)
     assert checked.allowed and 'AS "is"' in checked.sql
     assert sorted(clinic.run(checked.sql).rows) == [(1,), (2,)]
+
+
+def test_a_text_column_joined_to_a_number_column_is_named_with_both_types(clinic, tmp_path):
+    sql = "SELECT t.treatment_id FROM treatments AS t JOIN meds AS m ON t.treatment_id = m.start_dt"
+    error = database_error(clinic, sql)
+    assert "when casting from source column start_dt" in error
+    notes = " ".join(repair_notes(sql, error, clinic.schema))
+    assert (
+        "t.treatment_id = m.start_dt compares different things (t.treatment_id is INTEGER, m.start_dt is VARCHAR"
+        in notes
+    )
+
+
+def test_a_word_compared_with_a_number_column_is_pointed_out(clinic):
+    notes = notes_for(clinic, "SELECT doc_id FROM doctors WHERE year_reg = 'Smith'")
+    assert "year_reg is INTEGER, a number, and 'Smith' is text" in notes

@@ -1,6 +1,8 @@
 """What the model is told after a failed attempt: where a missing column lives and how to join its
 table, what an undefined alias stands for, and a fresh sample when it repeats a failed query."""
 
+import pytest
+
 from sql_agent.agent import SqlAgent
 from sql_agent.repair import repair_notes
 from sql_agent.schema import Column, Schema, Table
@@ -138,3 +140,15 @@ def test_the_column_list_of_a_very_wide_table_is_cut_short():
         "The tables this query reads have these columns: events(a_rather_long_attribute_name_number_0 VARCHAR"
     )
     assert len(notes[0]) <= 1500 and notes[0].endswith(", ....")
+
+
+def test_a_column_qualified_with_an_unread_table_is_pointed_to_the_read_table_that_has_it(sample_source):
+    sql = "SELECT COUNT(DISTINCT customers.customer_id) AS buyers FROM orders AS o WHERE o.status = 'shipped'"
+    with pytest.raises(Exception) as raised:
+        sample_source.run(sql)
+    notes = repair_notes(sql, str(raised.value).split("\n\n")[0], sample_source.schema)
+    assert (
+        "customers is not read by this query; the tables it reads have customer_id already: write o.customer_id."
+        in notes
+    )
+    assert sample_source.run(sql.replace("customers.customer_id", "o.customer_id")).rows  # the advice runs
