@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
         "one (relationships as join hints, synonyms for linking)",
     )
     ev.add_argument(
+        "--descriptions",
+        action="store_true",
+        help="defog: the column descriptions defog ships become column comments the prompt shows",
+    )
+    ev.add_argument(
         "--grammar", action="store_true", help="decode under a grammar of the linked schema's names"
     )
     ev.add_argument(

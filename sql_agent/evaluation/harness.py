@@ -70,6 +70,7 @@ def eval_command(args) -> int:
         spread=args.spread,
         few_shot=args.few_shot,
         drafts=args.semantic == "draft",
+        described=args.descriptions,
         repair_fresh=args.repair == "fresh",
         keys=args.keys.split(",") if args.keys else None,
         constrain=args.grammar,
@@ -107,6 +108,7 @@ def run_suite(
     spread=False,
     few_shot=0,
     drafts=False,
+    described=False,
     repair_fresh=True,
     keys=None,
     constrain=False,
@@ -118,7 +120,8 @@ def run_suite(
     """generate_for(item, source) -> generate; None: the oracle-faults mode. `bare`: the baseline
     prompt (baseline.py) instead of the agent. `few_shot`: how many examples from the suite's other
     items on the same database the prompt shows (examples.py). `drafts`: each database's drafted
-    semantic model, as the app gives a source without a saved one, holds those examples.
+    semantic model, as the app gives a source without a saved one, holds those examples. `described`:
+    defog's databases carry defog's column descriptions as comments.
     `constrain`, `candidates`, `repair_fresh`: the agent's grammar, execution-guided selection and
     one-message repairs. `keys`: only the items with these keys. `spread`: the `limit` items are
     taken evenly across the suite rather than from its start (defog's first 25 all ask one
@@ -126,7 +129,7 @@ def run_suite(
     "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
     model of verified queries, reused on a close match and shown as examples, as the app does.
     `progress`: a line on stderr per item scored."""
-    suite = load_suite(suite_name, eval_dir)
+    suite = load_suite(suite_name, eval_dir, described)
     items = half_of(suite.items, half) if half else suite.items
     items = _subset([i for i in items if i.key in keys] if keys else items, limit, spread)
     skipped = dict(suite.skipped)

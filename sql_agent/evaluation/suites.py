@@ -39,8 +39,9 @@ def default_eval_dir() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 
 
-def load_suite(name: str, eval_dir: Path) -> Suite:
-    return load_duckdb_nsql(eval_dir) if name == "duckdb-nsql" else load_defog(eval_dir)
+def load_suite(name: str, eval_dir: Path, described: bool = False) -> Suite:
+    """`described`: defog's databases carry defog's column descriptions (duckdb-nsql ships none)."""
+    return load_duckdb_nsql(eval_dir) if name == "duckdb-nsql" else load_defog(eval_dir, described)
 
 
 def half_of(items: list[EvalItem], half: str) -> list[EvalItem]:
@@ -84,15 +85,12 @@ def _why_not_read_only(sql: str) -> str:
     return f"gold SQL is refused by the safety policy: {reason}"
 
 
-DEFOG_CONVERSION = 2  # 2: column descriptions as comments; a new number converts the dumps again
-
-
-def load_defog(eval_dir: Path) -> Suite:
+def load_defog(eval_dir: Path, described: bool = False) -> Suite:
     root = eval_dir / "defog"
     rows = list(csv.DictReader((root / "sql-eval" / "questions_gen_postgres.csv").open(encoding="utf-8")))
     items, skipped = [], {}
     for i, row in enumerate(rows):
-        db, reason = defog_database(root, row["db_name"])
+        db, reason = defog_database(root, row["db_name"], described)
         golds: list[str] = []
         if db is not None:
             for variant in _gold_variants(row["query"]):
@@ -132,11 +130,13 @@ def _gold_variants(query: str) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
-def defog_database(root: Path, name: str) -> tuple[Path | None, str | None]:
-    """The defog database as DuckDB, converted from its PostgreSQL dump once and cached, with the
-    column descriptions defog ships beside it (`<db>.json`) as column comments, which the agent's
-    schema prompt shows as a documented database's are (the bare baseline leaves comments out)."""
-    target = data_dir() / "eval" / f"defog-v{DEFOG_CONVERSION}" / f"{name}.duckdb"
+def defog_database(root: Path, name: str, described: bool = False) -> tuple[Path | None, str | None]:
+    """The defog database as DuckDB, converted from its PostgreSQL dump once and cached. `described`:
+    with the column descriptions defog ships beside it (`<db>.json`) as column comments, which the
+    agent's schema prompt shows as it does a documented database's (the bare baseline leaves
+    comments out); a copy of its own, so runs without them stay as they were."""
+    folder = "defog-described" if described else "defog"
+    target = data_dir() / "eval" / folder / f"{name}.duckdb"
     if target.exists():
         return target, None
     source = root / "defog-data" / "defog_data" / name / f"{name}.sql"
@@ -157,7 +157,8 @@ def defog_database(root: Path, name: str) -> tuple[Path | None, str | None]:
                 conn.execute(sql)
             except (duckdb.Error, SqlglotError):
                 failures += 1
-        _comment_columns(conn, source.with_suffix(".json"))
+        if described:
+            _comment_columns(conn, source.with_suffix(".json"))
     partial.rename(target)
     return target, None
 

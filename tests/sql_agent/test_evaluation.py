@@ -274,7 +274,9 @@ def test_keys_pick_the_items_to_run(tmp_path):
     assert asked == ["nsql-0", "nsql-2"] and card["items_scored"] == 2
 
 
-def test_defog_column_descriptions_reach_the_agent_prompt_but_not_the_bare_one(tmp_path, monkeypatch):
+def test_defog_column_descriptions_reach_the_agent_prompt_when_asked_for_but_not_the_bare_one(
+    tmp_path, monkeypatch
+):
     import csv
     import json
 
@@ -303,9 +305,11 @@ def test_defog_column_descriptions_reach_the_agent_prompt_but_not_the_bare_one(t
 
         return generate
 
-    card, _ = run_suite("defog", tmp_path, ask_model)
+    run_suite("defog", tmp_path, ask_model)
+    assert "Epoch" not in prompts[-1]  # only when asked for
+    card, _ = run_suite("defog", tmp_path, ask_model, described=True)
     assert card["execution_accuracy"] == 1.0
-    assert "  departure_time BIGINT  -- Epoch timestamp for departure time." in prompts[0]
-    assert "Unix timestamp format, isn't it" in prompts[0]  # quotes in a description survive
-    run_suite("defog", tmp_path, ask_model, bare=True)
+    assert "  departure_time BIGINT  -- Epoch timestamp for departure time." in prompts[-1]
+    assert "Unix timestamp format, isn't it" in prompts[-1]  # quotes in a description survive
+    run_suite("defog", tmp_path, ask_model, bare=True, described=True)
     assert "Epoch" not in prompts[-1] and "departure_time" in prompts[-1]
