@@ -72,5 +72,9 @@ class BadResponse(BackendError):
     hint = "The service sent something Floe could not read; retry, or pick another model."
 
 
+class PromptTooLong(BackendError):
+    hint = "Start a new conversation or ask a shorter question; FLOE_LOCAL_CONTEXT sets the embedded model's context."
+
+
 class Unsupported(BackendError):
     hint = "Pick a backend that offers this."

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .errors import BackendError, NotConfigured, Unsupported
+from .errors import BackendError, NotConfigured, PromptTooLong, Unsupported
 from .generation_line import GenerationLine
 from .model_catalog import CATALOG, CatalogModel
 from .model_files import Progress, is_installed, needs_work, verified_file
@@ -206,6 +206,12 @@ class LocalBackend:
                         delta = chunk["choices"][0].get("delta", {}).get("content")
                         if delta:
                             yield delta
+                except ValueError as exc:
+                    if "context window" not in str(exc):
+                        raise
+                    raise PromptTooLong(
+                        f"The prompt is longer than the model's context window ({self._llm.n_ctx()} tokens)."
+                    ) from None
                 finally:
                     if chunks is not None:
                         chunks.close()  # ends llama.cpp's generation loop, so the next in line starts promptly

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from backends import ChatParams, Message, create_backend, default_backend_name, load_settings
-from backends.errors import NotConfigured
+from backends.errors import NotConfigured, PromptTooLong
 from tests.conftest import TINY_MODEL
 
 GREEDY = ChatParams(temperature=0.0, top_p=1.0, max_tokens=24)
@@ -67,3 +67,15 @@ def test_the_model_is_loaded_once_per_process(local):
 def test_a_missing_model_file_is_a_clear_message(tmp_path):
     with pytest.raises(NotConfigured, match="nor an existing file"):
         create_backend("local", load_settings({"FLOE_LOCAL_MODEL": str(tmp_path / "nope.gguf")}))
+
+
+def test_a_prompt_longer_than_the_context_is_a_clear_message_not_a_crash():
+    small = create_backend("local", load_settings({**TINY_MODEL, "FLOE_LOCAL_CONTEXT": "256"}))
+    long_question = [Message("user", "Describe the sky. " * 200)]
+    stream = small.chat(long_question, GREEDY)
+    with pytest.raises(
+        PromptTooLong, match=r"longer than the model's context window \(256 tokens\)"
+    ) as raised:
+        list(stream)
+    assert "FLOE_LOCAL_CONTEXT" in str(raised.value)
+    assert list(small.chat(QUESTION, GREEDY))  # the model still answers a prompt that fits
