@@ -82,7 +82,7 @@ class SqlAgent:
     row_cap: int = DEFAULT_ROW_CAP
     max_rows: int | None = None  # rows fetched for display (default: the source's limit)
     use_verified: bool = True
-    examples: int = 5  # verified queries shown as examples, the closest first (5: +4.3 points on defog over 3)
+    examples: int = 5  # verified queries shown as examples, closest first (5: defog +4.3 points over 3)
     constrain: bool = False  # decode under a grammar of the linked tables' names (embedded backend only)
     candidates: int = 1  # > 1: execution-guided selection among this many replies
     # Repair in a new one-message prompt holding the failed query and its error, rather than as the
