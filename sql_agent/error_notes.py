@@ -10,7 +10,8 @@ import re
 
 from sqlglot import exp
 
-from .schema import Table
+from .schema import Schema, Table
+from .validate import tables_by_alias
 
 NESTED_AGGREGATE = "aggregate function calls cannot be nested"
 # DuckDB names the call it could not bind: 'date_part(STRING_LITERAL, BIGINT)', "-(INTEGER, INTERVAL)"
@@ -45,9 +46,9 @@ TEXT_TYPES = ("VARCHAR", "TEXT", "STRING")
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In)
 
 
-def error_notes(tree: exp.Expression, error: str, read: list[Table]) -> list[str]:
+def error_notes(tree: exp.Expression, error: str, schema: Schema, read: list[Table]) -> list[str]:
     """Notes for `error`, raised by the database when it ran `tree`; empty when none apply."""
-    columns = _ColumnTypes(tree, read)
+    columns = _ColumnTypes(tree, schema, read)
     notes = []
     if NESTED_AGGREGATE in error:
         notes.append(_nested_aggregate_note(tree, columns))
@@ -152,13 +153,9 @@ def _number_as_date_note(tree: exp.Expression, columns: _ColumnTypes) -> str:
 class _ColumnTypes:
     """The type of each column the query names, through its aliases; unknown where ambiguous."""
 
-    def __init__(self, tree: exp.Expression, read: list[Table]):
+    def __init__(self, tree: exp.Expression, schema: Schema, read: list[Table]):
         self.read = read
-        self.by_alias: dict[str, Table] = {}
-        for table in tree.find_all(exp.Table):
-            found = next((t for t in read if _same_table(t, table.name)), None)
-            if found:
-                self.by_alias[(table.alias or table.name).lower()] = found
+        self.by_alias = {alias: table for alias, (_, table) in tables_by_alias(tree, schema).items()}
 
     def table_of(self, column: exp.Column) -> Table | None:
         if column.table:
@@ -234,8 +231,3 @@ def _is(kind: str, family: tuple[str, ...]) -> bool:
     """Whether a type name, or any word of it, belongs to `family` (DECIMAL(10,2) is a DECIMAL)."""
     words = re.findall(r"[A-Z_]+", kind.upper())
     return any(w in family for w in words)
-
-
-def _same_table(table: Table, name: str) -> bool:
-    lowered = name.lower()
-    return table.name.lower() == lowered or table.name.lower().rsplit(".", 1)[-1] == lowered

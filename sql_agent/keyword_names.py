@@ -25,8 +25,7 @@ def duckdb_keywords() -> frozenset[str]:
 def quote_keyword_names(tree: exp.Expression) -> exp.Expression:
     """`tree` with every unquoted name that is a DuckDB keyword quoted; the same tree when none is."""
     keywords = duckdb_keywords()
-    found = [i for i in tree.find_all(exp.Identifier) if not i.quoted and i.name.lower() in keywords]
-    if not found:
+    if not any(not i.quoted and i.name.lower() in keywords for i in tree.find_all(exp.Identifier)):
         return tree
     tree = tree.copy()
     for identifier in tree.find_all(exp.Identifier):

@@ -16,7 +16,7 @@ from sqlglot.errors import SqlglotError
 
 from .error_notes import error_notes
 from .schema import Schema, Table
-from .validate import tables_read, word_list
+from .validate import tables_by_alias, tables_read, word_list
 
 MAX_COLUMNS_SHOWN = 40
 # The repair prompt repeats the first one, whose schema may fill most of a 4k context: the column
@@ -66,7 +66,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
         notes.append(_undefined_alias(qualifier.group(1), tree, read, schema))
     if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
         notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
-    return notes + error_notes(tree, error, read)
+    return notes + error_notes(tree, error, schema, read)
 
 
 def _quoting_notes(sql: str) -> list[str]:
@@ -132,7 +132,7 @@ def _key_like(name: str, *tables: Table) -> bool:
 def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> str:
     table = schema.table(alias)
     if table and table not in read:
-        held = _held_by_read_tables(alias, tree, read)
+        held = _held_by_read_tables(alias, tree, read, schema)
         if held:  # student.student_id where student_record AS sr is read: the column is there already
             names = word_list(sorted({h.split(".")[-1] for h in held}), "and")
             return (
@@ -150,14 +150,12 @@ def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema
     )
 
 
-def _held_by_read_tables(alias: str, tree: exp.Expression, read: list[Table]) -> list[str]:
+def _held_by_read_tables(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> list[str]:
     """For each column the query qualifies with `alias`, the read table that holds it, as the query
     names that table ("sr.student_id"); empty unless every such column is found."""
-    names = {}
-    for table in tree.find_all(exp.Table):
-        for t in read:
-            if t.name.lower().rsplit(".", 1)[-1] == table.name.lower():
-                names.setdefault(t.name, table.alias or table.name)
+    names: dict[str, str] = {}
+    for written, table in tables_by_alias(tree, schema).values():
+        names.setdefault(table.name, written)
     wanted = {c.name for c in tree.find_all(exp.Column) if c.table.lower() == alias.lower()}
     held = []
     for column in sorted(wanted):

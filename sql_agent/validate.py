@@ -225,12 +225,7 @@ def _misplaced_column(tree: exp.Expression, name: str, schema: Schema) -> Schema
     Elsewhere the earlier messages stay (they measured better on defog: a first version used this
     wording for any such column and lost two repairs): with one holder read, the database's own
     "Table d does not have a column named jid"; with none, "not in the tables this query reads"."""
-    by_alias: dict[str, tuple[str, Table]] = {}
-    for table in tree.find_all(exp.Table):
-        found = schema.table(table.name) if isinstance(table.this, exp.Identifier) else None
-        if found:
-            alias = table.alias or table.name
-            by_alias[alias.lower()] = (alias, found)
+    by_alias = tables_by_alias(tree, schema)
     holders = [(alias, t) for alias, t in by_alias.values() if t.column(name)]
     if len(holders) < 2:
         return None  # one holder: the database's own message names the table; none: "not in the tables read"
@@ -252,6 +247,18 @@ def tables_read(tree: exp.Expression, schema: Schema) -> list:
         if t and t not in found:
             found.append(t)
     return found
+
+
+def tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, tuple[str, Table]]:
+    """{alias in lower case: (alias as written, schema table)} for the tables the query reads; a
+    table without an alias goes by its own name."""
+    by_alias: dict[str, tuple[str, Table]] = {}
+    for table in tree.find_all(exp.Table):
+        found = schema.table(table.name) if isinstance(table.this, exp.Identifier) else None
+        if found:
+            alias = table.alias or table.name
+            by_alias[alias.lower()] = (alias, found)
+    return by_alias
 
 
 def _aliases_by_table(tree: exp.Expression) -> dict[str, str]:
