@@ -19,8 +19,8 @@ import sqlglot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sql_agent.evaluation.harness import EVAL_LIMITS  # noqa: E402
-from sql_agent.evaluation.scoring import gold_is_ordered, results_match  # noqa: E402
+from sql_agent.evaluation.harness import EVAL_LIMITS, gold_result  # noqa: E402
+from sql_agent.evaluation.scoring import results_match  # noqa: E402
 from sql_agent.evaluation.suites import default_eval_dir, half_of, load_suite  # noqa: E402
 from sql_agent.sandbox import DatabaseError, QueryTimeout  # noqa: E402
 from sql_agent.semantic import SemanticModel, VerifiedQuery, match_verified  # noqa: E402
@@ -53,10 +53,11 @@ def reuse_figures(suite_name: str, eval_dir: Path) -> dict:
 def _answers(source: DuckDBSource, sql: str, golds: tuple[str, ...]) -> bool:
     try:
         rows = source.run(sql).rows
-        return any(
-            results_match(source.run(g).rows, rows, gold_is_ordered(sqlglot.parse_one(g, read="duckdb")))
-            for g in golds
-        )
+        for g in golds:
+            gold_rows, ordered, ties = gold_result(source, g)
+            if results_match(gold_rows, rows, ordered, ties):
+                return True
+        return False
     except (DatabaseError, QueryTimeout, sqlglot.errors.ParseError):
         return False
 

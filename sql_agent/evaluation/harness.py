@@ -20,7 +20,7 @@ from ..validate import check_sql
 from .baseline import bare_answer
 from .examples import drafted_model, example_model, verified_models, with_queries_of
 from .faults import RepairOracle, inject_fault
-from .scoring import gold_is_ordered, results_match
+from .scoring import gold_is_ordered, results_match, tie_blocks
 from .suites import default_eval_dir, half_of, load_suite
 
 EVAL_LIMITS = SandboxLimits(timeout_s=30, max_rows=100_000, count_rows_up_to=0)
@@ -143,9 +143,7 @@ def run_suite(
         gold_results = []
         for gold in item.gold:
             try:
-                gold_results.append(
-                    (source.run(gold).rows, gold_is_ordered(sqlglot.parse_one(gold, read="duckdb")))
-                )
+                gold_results.append(gold_result(source, gold))
             except (DatabaseError, QueryTimeout, sqlglot.errors.SqlglotError):
                 continue
         if not gold_results:
@@ -200,6 +198,15 @@ def run_suite(
     return card, records
 
 
+def gold_result(source, gold: str) -> tuple[list[tuple], bool, list[int] | None]:
+    """The gold query's rows, whether their order counts, and which of them its ORDER BY leaves tied."""
+    tree = sqlglot.parse_one(gold, read="duckdb")
+    rows = source.run(gold).rows
+    ordered = gold_is_ordered(tree)
+    ties = tie_blocks(tree, rows, lambda sql: source.run(sql).rows) if ordered else None
+    return rows, ordered, ties
+
+
 def _report(record: dict, done: int, total: int) -> None:
     verdict = "error" if "error" in record else "right" if record["correct_final"] else "wrong"
     print(
@@ -217,7 +224,7 @@ def _subset(items: list, limit: int | None, spread: bool) -> list:
 
 def _record(item, answer, gold_results, fault, latency, schema) -> dict:
     first = answer.attempts[0] if answer.attempts else None
-    correct_final = answer.ok and any(results_match(g, answer.result.rows, o) for g, o in gold_results)
+    correct_final = answer.ok and any(results_match(g, answer.result.rows, o, t) for g, o, t in gold_results)
     # valid = passed the checks and ran, the same test on the first try and after repair (a first
     # try that failed in the database used to count as valid, and repairs looked like losses)
     first_ok = bool(first and first.outcome == "ok")

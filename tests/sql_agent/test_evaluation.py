@@ -1,10 +1,12 @@
 """The evaluation harness: scoring rules, seeded faults, and the oracle run on the real suite."""
 
+import duckdb
 import pytest
+import sqlglot
 
 from sql_agent.evaluation.faults import RepairOracle, inject_fault
 from sql_agent.evaluation.harness import run_suite
-from sql_agent.evaluation.scoring import results_match
+from sql_agent.evaluation.scoring import results_match, tie_blocks
 
 from .conftest import EVAL_DIR
 
@@ -20,6 +22,49 @@ def test_row_order_counts_only_when_the_gold_query_orders():
     gold = [(1,), (2,)]
     assert results_match(gold, [(2,), (1,)], ordered=False)
     assert not results_match(gold, [(2,), (1,)], ordered=True)
+
+
+@pytest.fixture
+def rivers():
+    conn = duckdb.connect()
+    conn.execute(
+        "CREATE TABLE river AS SELECT * FROM (VALUES ('Rhine', 'Germany'), ('Elbe', 'Germany'),"
+        " ('Nile', 'Egypt'), ('Volga', 'Russia'), ('Po', 'Italy')) AS r(river_name, country)"
+    )
+    yield conn
+    conn.close()
+
+
+def _gold(conn, sql):
+    rows = conn.execute(sql).fetchall()
+    return rows, tie_blocks(sqlglot.parse_one(sql, read="duckdb"), rows, lambda q: conn.execute(q).fetchall())
+
+
+def test_rows_tied_under_the_gold_order_may_come_in_any_order(rivers):
+    # "How many rivers flow through each country?": the gold orders by the count; the three countries
+    # with one river each are tied, and DuckDB may return them in any order
+    gold, ties = _gold(rivers, "SELECT country, count(*) AS n FROM river GROUP BY country ORDER BY n DESC")
+    assert ties == [0, 1, 1, 1, 1][: len(gold)] and gold[0] == ("Germany", 2)
+    swapped = [gold[0], *reversed(gold[1:])]
+    assert not results_match(gold, swapped, ordered=True)  # row for row, as before
+    assert results_match(gold, swapped, True, ties)
+    assert not results_match(gold, [*gold[1:], gold[0]], True, ties)  # Germany's 2 must come first
+    _, untied = _gold(rivers, "SELECT country, count(*) AS n FROM river GROUP BY country ORDER BY n DESC, 1")
+    assert untied == [0, 1, 2, 3]  # a second key breaks the ties
+
+
+def test_ties_are_found_from_an_order_key_the_gold_does_not_return(rivers):
+    gold, ties = _gold(rivers, "SELECT country FROM river GROUP BY country ORDER BY count(*) DESC")
+    assert ties is not None and ties[0] == 0 and set(ties[1:]) == {1}
+    assert results_match(gold, [gold[0], *reversed(gold[1:])], True, ties)
+    assert not results_match(gold, [*gold[1:], gold[0]], True, ties)
+
+
+def test_ties_are_left_unknown_where_the_gold_cannot_be_widened(rivers):
+    distinct = "SELECT DISTINCT country FROM river ORDER BY length(river_name)"
+    rows = rivers.execute(distinct).fetchall()
+    parsed = sqlglot.parse_one(distinct, read="duckdb")
+    assert tie_blocks(parsed, rows, lambda q: rivers.execute(q).fetchall()) is None
 
 
 def test_floats_are_compared_after_rounding():
@@ -89,7 +134,7 @@ def test_a_first_try_that_fails_in_the_database_is_not_valid_sql(sample_source):
 
     replies = iter(["SELECT CAST(first_name AS INTEGER) FROM customers", "SELECT count(*) FROM customers"])
     answer = SqlAgent(sample_source, lambda m: next(replies)).ask("How many customers?")
-    gold = [(sample_source.run("SELECT count(*) FROM customers").rows, False)]
+    gold = [(sample_source.run("SELECT count(*) FROM customers").rows, False, None)]
     record = _record(
         EvalItem("k", sample_source.path, "q", ("",)), answer, gold, None, 1.0, sample_source.schema
     )
