@@ -30,7 +30,9 @@ MISSING_COLUMN = [
     re.compile(r'does not have a column named "([^"]+)"'),
     re.compile(r'Referenced column "([^"]+)" not found'),
 ]
-UNKNOWN_QUALIFIER = re.compile(r'Referenced table "([^"]+)" not found')
+UNKNOWN_QUALIFIER = re.compile(
+    r'(?:Referenced table "([^"]+)" not found|no table or alias named (\w+) where)'
+)
 UNKNOWN_TABLE = "There is no table named"
 # An output name with a space or symbol in it, unquoted: `AS price (USD)`, `AS total sales`
 UNQUOTED_NAME = re.compile(
@@ -62,8 +64,11 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
         if note:
             notes.append(note)
     qualifier = UNKNOWN_QUALIFIER.search(error)
-    if qualifier:
-        notes.append(_undefined_alias(qualifier.group(1), tree, read, schema))
+    note = (
+        _undefined_alias(qualifier.group(1) or qualifier.group(2), tree, read, schema) if qualifier else None
+    )
+    if note:
+        notes.append(note)
     if error.startswith(UNKNOWN_TABLE) and len(schema.tables) <= MAX_TABLES_LISTED:
         notes.append("The database's tables are: " + ", ".join(schema.table_names) + ".")
     return notes + error_notes(tree, error, schema, read)
@@ -129,9 +134,11 @@ def _key_like(name: str, *tables: Table) -> bool:
     return lowered.endswith("id") or any(name in t.primary_key for t in tables)
 
 
-def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> str:
+def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> str | None:
     table = schema.table(alias)
-    if table and table not in read:
+    if table in read:
+        return None  # read under an alias, or inside a subquery: the error names what to write
+    if table:
         held = _held_by_read_tables(alias, tree, read, schema)
         if held:  # student.student_id where student_record AS sr is read: the column is there already
             names = word_list(sorted({h.split(".")[-1] for h in held}), "and")

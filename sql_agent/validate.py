@@ -28,6 +28,7 @@ OTHER_DIALECT = {"duckdb": "snowflake", "snowflake": "duckdb"}
 @dataclass(frozen=True)
 class SchemaIssue:
     # "unknown_table" | "unknown_column" | "misplaced_column" | "ambiguous_column" | "unknown_function"
+    # | "unknown_qualifier" | "out_of_reach" (a subquery's table named outside it)
     kind: str
     name: str
     suggestions: tuple[str, ...] = ()
@@ -178,7 +179,9 @@ def _table_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
     return issues
 
 
-COLUMN_ERROR = re.compile(r"(?:Column '([^']+)' could not be resolved|Unknown column: (\S+))")
+COLUMN_ERROR = re.compile(
+    r"(?:Column '([^']+)' could not be resolved(?: for table: '([^']+)')?|Unknown column: (\S+))"
+)
 
 
 def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
@@ -195,11 +198,13 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
         match = COLUMN_ERROR.search(str(err))
         if not match:
             return []  # a construct the optimizer does not follow: let the database judge it
-        name = match.group(1) or match.group(2)
+        name, qualifier = match.group(1) or match.group(3), match.group(2)
     except (SqlglotError, KeyError, ValueError, AttributeError):
         return []
 
     referenced = tables_read(tree, schema)
+    if qualifier and not any(t.column(qualifier) for t in referenced):  # a struct's field is not this
+        return [_unreachable_qualifier(tree, qualifier, name, schema)]
     misplaced = _misplaced_column(tree, name, schema)
     if misplaced:
         return [misplaced]
@@ -237,6 +242,37 @@ def _misplaced_column(tree: exp.Expression, name: str, schema: Schema) -> Schema
         where = table.name if alias.lower() == table.name.lower() else f"{table.name} (as {alias})"
         return SchemaIssue("misplaced_column", f"{name} in {where}", options)
     return None
+
+
+def _unreachable_qualifier(tree: exp.Expression, qualifier: str, name: str, schema: Schema) -> SchemaIssue:
+    """`a.name` where no table or alias `a` is in reach: never defined (the model forgot `AS a`, or
+    misspelled the table), or defined inside a subquery and used outside it. The optimizer names the
+    qualifier; the checker used to report the column instead ("in more than one table", or nothing)."""
+    by_alias = tables_by_alias(tree, schema)
+    if qualifier.lower() in by_alias or qualifier.lower() in _derived_tables(tree):
+        seen = "; ".join(
+            f"{alias} ({', '.join(columns)})" for alias, columns in _derived_tables(tree).values()
+        )
+        return SchemaIssue("out_of_reach", f"{qualifier}.{name}", (seen,) if seen else ())
+    table = schema.table(qualifier)
+    renamed = [alias for alias, t in by_alias.values() if t is table]
+    if table and renamed:  # FROM course_offering AS c, then course_offering.course_id
+        return SchemaIssue(
+            "unknown_qualifier", f"{qualifier}.{name}", tuple(f"{a}.{name}" for a in renamed[:3])
+        )
+    if table:  # a table the query does not read: the repair notes say how to join it
+        return SchemaIssue("unknown_qualifier", f"{qualifier}.{name}")
+    holders = [alias for alias, t in by_alias.values() if t.column(name)]
+    return SchemaIssue("unknown_qualifier", f"{qualifier}.{name}", tuple(f"{a}.{name}" for a in holders[:3]))
+
+
+def _derived_tables(tree: exp.Expression) -> dict[str, tuple[str, list[str]]]:
+    """{alias in lower case: (alias, output columns)} for each subquery read in FROM or JOIN."""
+    found = {}
+    for sub in tree.find_all(exp.Subquery):
+        if sub.alias and isinstance(sub.parent, (exp.From, exp.Join)) and isinstance(sub.this, exp.Select):
+            found[sub.alias.lower()] = (sub.alias, [p.alias_or_name for p in sub.this.expressions])
+    return found
 
 
 def tables_read(tree: exp.Expression, schema: Schema) -> list:
@@ -286,6 +322,16 @@ def describe_issues(issues: list[SchemaIssue]) -> str:
             )
         elif issue.kind == "misplaced_column":
             parts.append(f"There is no column named {issue.name}.{hint}")
+        elif issue.kind == "unknown_qualifier":
+            qualifier = issue.name.rsplit(".", 1)[0]
+            parts.append(f"There is no table or alias named {qualifier} where {issue.name} is used.{hint}")
+        elif issue.kind == "out_of_reach":
+            qualifier = issue.name.rsplit(".", 1)[0]
+            seen = f" Outside it, the query reads {issue.suggestions[0]}." if issue.suggestions else ""
+            parts.append(
+                f"There is no table or alias named {qualifier} where {issue.name} is used: "
+                f"{qualifier} is read inside a subquery, and only that subquery can name it.{seen}"
+            )
         elif issue.kind == "unknown_function":
             parts.append(f"There is no function named {issue.name} in this database.{hint}")
         else:
