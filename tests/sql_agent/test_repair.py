@@ -6,6 +6,7 @@ import pytest
 from sql_agent.agent import SqlAgent
 from sql_agent.repair import repair_notes
 from sql_agent.schema import Column, Schema, Table
+from sql_agent.validate import check_sql
 
 
 def scripted(*replies):
@@ -63,6 +64,20 @@ def test_an_alias_the_query_never_defines_is_explained(sample_source):
     notes = " ".join(repair_notes(sql, 'Binder Error: Referenced table "s" not found!', sample_source.schema))
     assert "s is not a table or alias this query defines" in notes
     assert "FROM stores AS s" in notes
+
+
+def test_the_checkers_undefined_alias_gets_the_same_note(sample_source):
+    sql = "SELECT c.first_name FROM customers JOIN orders ON orders.customer_id = customers.customer_id"
+    error = check_sql(sql, "duckdb", sample_source.schema).reason
+    notes = " ".join(repair_notes(sql, error, sample_source.schema))
+    assert "c is not a table or alias this query defines" in notes and "FROM customers AS c" in notes
+
+
+def test_a_table_read_under_an_alias_gets_no_undefined_alias_note(sample_source):
+    sql = "SELECT c.segment FROM customers AS c WHERE customers.customer_id > 10"
+    error = check_sql(sql, "duckdb", sample_source.schema).reason
+    assert "Did you mean c.customer_id?" in error
+    assert not any("not a table or alias" in n for n in repair_notes(sql, error, sample_source.schema))
 
 
 def test_an_unknown_table_lists_the_tables_there_are(sample_source):

@@ -68,6 +68,35 @@ def test_a_column_on_the_wrong_alias_names_the_tables_that_have_it(sample_schema
     assert "o.customer_id or c.customer_id" in checked.reason and "more than one table" not in checked.reason
 
 
+def test_an_alias_the_query_never_defines_is_named_as_such(sample_source):
+    # was "first_name is in more than one table" or nothing at all, depending on the column
+    sql = "SELECT c.first_name FROM customers JOIN orders ON orders.customer_id = customers.customer_id"
+    checked = check_sql(sql, "duckdb", sample_source.schema)
+    assert checked.exit_code == 4
+    assert "no table or alias named c where c.first_name is used" in checked.reason
+    assert "Did you mean customers.first_name?" in checked.reason
+    assert check_sql(
+        sql.replace("c.first_name", "customers.first_name"), "duckdb", sample_source.schema
+    ).allowed
+
+
+def test_a_table_named_though_read_under_an_alias_points_to_the_alias(sample_source):
+    sql = "SELECT c.segment, count(*) FROM customers AS c WHERE customers.customer_id > 10 GROUP BY 1"
+    checked = check_sql(sql, "duckdb", sample_source.schema)
+    assert "no table or alias named customers where customers.customer_id is used" in checked.reason
+    assert "Did you mean c.customer_id?" in checked.reason
+    fixed = check_sql(sql.replace("customers.customer_id", "c.customer_id"), "duckdb", sample_source.schema)
+    assert sample_source.run(fixed.sql).rows
+
+
+def test_a_subquerys_table_named_outside_it_says_what_the_outside_can_read(sample_schema):
+    sql = "SELECT t.order_id, i.quantity FROM (SELECT i.order_id, count(*) AS n FROM order_items i GROUP BY 1) AS t"
+    checked = check_sql(sql, "duckdb", sample_schema)
+    assert checked.exit_code == 4
+    assert "i is read inside a subquery, and only that subquery can name it" in checked.reason
+    assert "Outside it, the query reads t (order_id, n)" in checked.reason
+
+
 def test_unknown_function_is_reported_with_close_names(sample_schema):
     checked = check_sql("SELECT avrage(quantity) FROM order_items", "duckdb", sample_schema)
     assert checked.exit_code == 4 and "avrage" in checked.reason and "avg" in checked.reason
@@ -81,6 +110,9 @@ def test_unknown_function_is_reported_with_close_names(sample_schema):
         "SELECT c.segment AS seg, count(*) AS n FROM customers c GROUP BY seg HAVING n > 10 ORDER BY n",
         "SELECT x.total FROM (SELECT sum(quantity) AS total FROM order_items) x",
         "SELECT list_transform([1, 2], v -> v + 1) AS l",
+        # a correlated subquery names the outer query's alias: in reach, not an unknown qualifier
+        "SELECT c.first_name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)",
+        "SELECT s.name FROM (SELECT {'name': first_name} AS s FROM customers)",
     ],
 )
 def test_valid_queries_with_aliases_ctes_and_lambdas_pass(sql, sample_schema):
