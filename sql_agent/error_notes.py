@@ -14,6 +14,9 @@ from .schema import Schema, Table
 from .validate import tables_by_alias
 
 NESTED_AGGREGATE = "aggregate function calls cannot be nested"
+# struct(a => 1): named arguments as Postgres writes them; DuckDB blames "=>" or "struct"
+UNKNOWN_FUNCTION = "Function with name"
+NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
 # DuckDB names the call it could not bind: 'date_part(STRING_LITERAL, BIGINT)', "-(INTEGER, INTERVAL)"
 FAILED_CALL = re.compile(r"""(?:argument types|function call) ['"]([\w~!*+-]+)\(([^)]*)\)""")
 TEXT_AGAINST_DATE = re.compile(r"Cannot (?:mix|compare) values of type (\w+) and (?:type )?(\w+)")
@@ -65,7 +68,35 @@ def error_notes(tree: exp.Expression, error: str, schema: Schema, read: list[Tab
         )
     if match := NOT_A_NUMBER.search(error):
         notes += _not_a_number_notes(match.group(1), match.group(3), tree, columns)
+    if match := NOT_GROUPED.search(error):
+        notes.append(_not_grouped_note(match.group(1), tree))
+    if UNKNOWN_FUNCTION in error and tree.find(exp.Kwarg):
+        notes.append(
+            "DuckDB has no => operator: a struct is written {'a': 1, 'b': 2}, and a named argument "
+            "as name := value."
+        )
     return notes
+
+
+def _not_grouped_note(column: str, tree: exp.Expression) -> str:
+    """Told to add a column to GROUP BY, the model adds one and meets the next ("speed", then
+    "model"); GROUP BY ALL groups by every selected column that is not aggregated. With SELECT *
+    beside an aggregate, the aggregated columns must leave the star (* EXCLUDE)."""
+    grouped = next((s for s in tree.find_all(exp.Select) if s.args.get("group")), None)
+    star = grouped and any(isinstance(p, exp.Star) for p in grouped.expressions)
+    if star:
+        measured = sorted({c.name for a in grouped.find_all(exp.AggFunc) for c in a.find_all(exp.Column)})
+        if measured:
+            names = ", ".join(measured)
+            return (
+                f"* selects every column, {names} included, and each would need grouping: select "
+                f"* EXCLUDE ({names}) beside the aggregate, and write GROUP BY ALL to group by the rest."
+            )
+    return (
+        f"{column} is selected but neither grouped nor aggregated. If the answer needs a row per "
+        f"{column}, write GROUP BY ALL (it groups by every selected column that is not aggregated); "
+        f"if it needs one value per group, aggregate it: MIN({column}), MAX({column})."
+    )
 
 
 def _not_a_number_notes(

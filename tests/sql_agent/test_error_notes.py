@@ -51,6 +51,31 @@ def test_a_nested_aggregate_is_shown_as_a_subquery_built_from_the_query(clinic):
     assert clinic.run(f"SELECT COUNT(CASE WHEN n >= 3 THEN 1 END) {shape}").rows == [(1,)]
 
 
+def test_a_column_neither_grouped_nor_aggregated_points_to_group_by_all(clinic):
+    sql = "SELECT authorid, paperid, count(*) AS n FROM writes GROUP BY authorid"
+    notes = notes_for(clinic, sql)
+    assert "paperid is selected but neither grouped nor aggregated" in notes and "GROUP BY ALL" in notes
+    assert len(clinic.run(sql.replace("GROUP BY authorid", "GROUP BY ALL")).rows) == 5
+
+
+def test_a_star_beside_an_aggregate_is_told_to_exclude_the_aggregated_column(clinic):
+    # "show the average paper id and group by the remaining columns", the way the model first wrote it
+    notes = notes_for(clinic, "SELECT avg(paperid), * FROM writes GROUP BY authorid")
+    assert "select * EXCLUDE (paperid) beside the aggregate, and write GROUP BY ALL" in notes
+    rows = clinic.run(
+        "SELECT avg(paperid), * EXCLUDE (paperid) FROM writes GROUP BY ALL ORDER BY authorid"
+    ).rows
+    assert rows == [(11.0, 1), (10.0, 2), (11.0, 3)]
+
+
+def test_a_struct_written_with_arrows_is_shown_duckdbs_struct(clinic):
+    sql = "SELECT struct(a => 1, b => 2) AS s"
+    for run in (sql, check_sql(sql, "duckdb").sql):  # as written, and as the checker passes it on
+        error = database_error(clinic, run)
+        assert "{'a': 1, 'b': 2}" in " ".join(repair_notes(sql, error, clinic.schema)), error
+    assert clinic.run("SELECT {'a': 1, 'b': 2} AS s").rows == [({"a": 1, "b": 2},)]
+
+
 def test_extract_on_a_date_difference_says_the_difference_is_already_days(clinic):
     notes = notes_for(clinic, "SELECT EXTRACT(DAY FROM CURRENT_DATE - start_dt) FROM treatments")
     assert "got a number" in notes
