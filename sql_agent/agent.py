@@ -19,7 +19,7 @@ from .answer import follow_ups, summarise
 from .chart import choose_chart
 from .extract import extract_sql
 from .grammar import sql_grammar
-from .linking import DEFAULT_TOKEN_BUDGET, SchemaSlice, link_schema
+from .linking import DEFAULT_TOKEN_BUDGET, SchemaSlice, estimate_tokens, link_schema
 from .repair import repair_notes
 from .results import QueryResult
 from .sandbox import DatabaseError, QueryTimeout
@@ -102,8 +102,12 @@ class SqlAgent:
             self._try(answer, 1, "", verified.sql)
         else:
             synonyms = self.semantic.synonyms_by_table() if self.semantic else None
-            answer.schema_slice = link_schema(question, self._described(schema), self.token_budget, synonyms)
             examples = closest_examples(question, self.semantic, self.examples)
+            # the examples and the earlier turn share the budget with the schema: a repair prompt
+            # repeats them all, and long verified queries once pushed it past a 4k context
+            beside = estimate_tokens(prompts.user_prompt(question, "", examples, history))
+            budget = max(self.token_budget - beside, self.token_budget // 2)
+            answer.schema_slice = link_schema(question, self._described(schema), budget, synonyms)
             messages = [
                 Message("system", prompts.system_prompt(self.source.dialect)),
                 Message("user", prompts.user_prompt(question, answer.schema_slice.text, examples, history)),

@@ -4,6 +4,7 @@ import pytest
 
 from sql_agent.agent import SqlAgent
 from sql_agent.grammar import sql_grammar
+from sql_agent.linking import estimate_tokens
 from sql_agent.semantic import (
     SemanticModel,
     VerifiedQuery,
@@ -140,6 +141,23 @@ def test_the_prompt_fits_the_schema_budget_and_quotes_sample_values(sample_sourc
     assert answer.schema_slice.tokens <= 400 and not answer.schema_slice.whole_schema
     assert "stores" in answer.schema_slice.tables
     assert "'Flagship'" in model.calls[0][-1].content or "Flagship" in answer.schema_slice.text
+
+
+def test_long_examples_leave_less_room_for_the_schema(sample_source):
+    # a repair prompt repeats the schema and the examples: together they must stay within the budget
+    long_sql = (
+        "SELECT s.store_type, count(*) AS n FROM stores s " + "WHERE s.store_id > 0 " * 5 + "GROUP BY 1"
+    )
+    examples = tuple(VerifiedQuery(f"v{i}", f"How many stores of type {i}?", long_sql) for i in range(5))
+    question = "Which store types sell the most laptops?"
+    bare = SqlAgent(sample_source, scripted("SELECT 1"), token_budget=900).ask(question)
+    model = scripted("SELECT 1")
+    shown = SqlAgent(sample_source, model, SemanticModel("m", verified_queries=examples), token_budget=900)
+    answer = shown.ask(question)
+    prompt = model.calls[0][-1].content
+    assert long_sql in prompt  # the examples are shown
+    assert answer.schema_slice.tokens < bare.schema_slice.tokens
+    assert estimate_tokens(prompt) <= 900 + estimate_tokens(question) + 50
 
 
 @pytest.mark.slow
