@@ -80,6 +80,15 @@ def test_an_alias_the_query_never_defines_is_named_as_such(sample_source):
     ).allowed
 
 
+def test_a_table_of_the_schema_the_query_does_not_read_keeps_the_column_wording(sample_schema):
+    # measured: "no table or alias named review" made the model send defog-171's query back unchanged
+    checked = check_sql(
+        "SELECT first_name FROM customers ORDER BY orders.order_date", "duckdb", sample_schema
+    )
+    assert "no column named order_date in the tables this query reads" in checked.reason
+    assert "orders.order_date" in checked.reason
+
+
 def test_a_table_named_though_read_under_an_alias_points_to_the_alias(sample_source):
     sql = "SELECT c.segment, count(*) FROM customers AS c WHERE customers.customer_id > 10 GROUP BY 1"
     checked = check_sql(sql, "duckdb", sample_source.schema)
