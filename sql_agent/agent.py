@@ -135,7 +135,7 @@ class SqlAgent:
                 model_s += spent
                 if attempt.outcome == "ok":
                     break
-                notes = repair_notes(attempt.sql, attempt.message, self._described(schema))
+                notes = repair_notes(attempt.sql, attempt.message, self._described(schema), question)
                 if self.repair_fresh:
                     retry = prompts.retry_prompt(attempt.sql or reply, attempt.message, notes)
                     messages = [*first[:-1], Message("user", first[-1].content + retry)]
@@ -200,7 +200,9 @@ class SqlAgent:
                 "The reply contained no SQL query. Reply with one SELECT query in a ```sql block."
             )
             return attempt
-        checked: Checked = check_sql(sql, self.source.dialect, self.source.schema, row_cap=self.row_cap)
+        checked: Checked = check_sql(
+            sql, self.source.dialect, self.source.schema, row_cap=self.row_cap, question=answer.question
+        )
         if not checked.allowed:
             attempt.outcome, attempt.message = checked.outcome, checked.reason
             return attempt

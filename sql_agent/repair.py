@@ -16,7 +16,7 @@ from sqlglot.errors import SqlglotError
 
 from .error_notes import error_notes
 from .schema import Schema, Table
-from .validate import tables_by_alias, tables_read, word_list
+from .validate import named_first, tables_by_alias, tables_read, word_list
 
 MAX_COLUMNS_SHOWN = 40
 # The repair prompt repeats the first one, whose schema may fill most of a 4k context: the column
@@ -42,8 +42,9 @@ UNQUOTED_NAME = re.compile(
 )
 
 
-def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
-    """Sentences that help the model fix `sql`, which failed with `error`; empty when none apply."""
+def repair_notes(sql: str | None, error: str, schema: Schema, question: str = "") -> list[str]:
+    """Sentences that help the model fix `sql`, which failed with `error`; empty when none apply.
+    Tables the `question` names come first where the notes list several."""
     if not sql:
         return []
     try:
@@ -60,7 +61,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema) -> list[str]:
             listed = listed[: MAX_COLUMNS_NOTE_CHARS - 4].rsplit(",", 1)[0] + ", ..."
         notes.append(listed + ".")
     for name in _missing_columns(error):
-        note = _where_column_lives(name, read, schema)
+        note = _where_column_lives(name, read, schema, question)
         if note:
             notes.append(note)
     qualifier = UNKNOWN_QUALIFIER.search(error)
@@ -96,12 +97,12 @@ def _missing_columns(error: str) -> list[str]:
     return names
 
 
-def _where_column_lives(name: str, read: list[Table], schema: Schema) -> str | None:
+def _where_column_lives(name: str, read: list[Table], schema: Schema, question: str = "") -> str | None:
     holders = [t.name for t in read if t.column(name)]
     # two or more read tables hold it: the query reached for it under the wrong one (validate._misplaced_column)
     if len(holders) >= 2:
         return f"Among the tables this query reads, {name} is a column of {word_list(holders, 'and')} only."
-    owners = [t for t in schema.tables if t.column(name) and t not in read][:3]
+    owners = named_first([t for t in schema.tables if t.column(name) and t not in read], question)[:3]
     if not owners:
         return None
     note = f"{name} is a column of {word_list([o.name for o in owners], 'and')}, not of the tables this query reads."

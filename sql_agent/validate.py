@@ -17,6 +17,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from .join_keys import qualify_join_keys
 from .keyword_names import quote_keyword_names
+from .linking import words_of
 from .policy import check_policy
 from .schema import Schema, Table
 
@@ -57,8 +58,10 @@ def check_sql(
     schema: Schema | None = None,
     target: str | None = None,
     row_cap: int | None = DEFAULT_ROW_CAP,
+    question: str = "",
 ) -> Checked:
-    """`dialect`: what the SQL is written in; `target`: what runs it (default: the schema's dialect)."""
+    """`dialect`: what the SQL is written in; `target`: what runs it (default: the schema's dialect).
+    `question`: what the SQL answers; the tables it names come first among did-you-mean suggestions."""
     target = target or (schema.dialect if schema else dialect)
     verdict = check_policy(sql, dialect)
     if not verdict.allowed:
@@ -75,11 +78,11 @@ def check_sql(
 
     qualified: list[str] = []
     if schema is not None:
-        issues = schema_issues(tree, schema)
+        issues = schema_issues(tree, schema, question)
         if any(i.kind == "ambiguous_column" for i in issues):
             fixed, qualified = qualify_join_keys(tree, schema)
             if qualified:
-                tree, issues = fixed, schema_issues(fixed, schema)
+                tree, issues = fixed, schema_issues(fixed, schema, question)
         if issues:
             return Checked(False, describe_issues(issues), sql, "invalid", issues)
 
@@ -139,7 +142,7 @@ def _unknown_functions(tree: exp.Expression, schema: Schema) -> list[str]:
     return sorted(n for n in names if n.lower() not in schema.functions)
 
 
-def schema_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
+def schema_issues(tree: exp.Expression, schema: Schema, question: str = "") -> list[SchemaIssue]:
     issues = _table_issues(tree, schema)
     if issues:
         return issues
@@ -152,7 +155,7 @@ def schema_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
         ]
         if issues:
             return issues
-    return _column_issues(tree, schema)
+    return _column_issues(tree, schema, question)
 
 
 def _table_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
@@ -184,7 +187,7 @@ COLUMN_ERROR = re.compile(
 )
 
 
-def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
+def _column_issues(tree: exp.Expression, schema: Schema, question: str = "") -> list[SchemaIssue]:
     try:
         qualify(
             tree.copy(),
@@ -217,12 +220,19 @@ def _column_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
     if holders or _is_alias_in_query(tree, name):
         return []  # it exists; the optimizer stumbled on the query's shape, not on the name
     if any(t.column(name) for t in schema.tables):
-        owners = tuple(t.name for t in schema.tables if t.column(name))
+        owners = [t.name for t in named_first([t for t in schema.tables if t.column(name)], question)]
         return [SchemaIssue("unknown_column", name, tuple(f"{o}.{name}" for o in owners[:3]))]
     pool = referenced or list(schema.tables)
     candidates = {c.name.lower(): c.name for t in pool for c in t.columns}
     close = difflib.get_close_matches(name.lower(), list(candidates), 3, 0.5)
     return [SchemaIssue("unknown_column", name, tuple(candidates[c] for c in close))]
+
+
+def named_first(tables: list[Table], question: str) -> list[Table]:
+    """Tables whose name the question uses first, schema order otherwise: asked about PCs, a
+    model told "laptops.ram or pcs.ram" took the first and wrote laptops.ram."""
+    asked = words_of(question)
+    return sorted(tables, key=lambda t: not (words_of(t.name) & asked)) if asked else tables
 
 
 def _misplaced_column(tree: exp.Expression, name: str, schema: Schema) -> SchemaIssue | None:

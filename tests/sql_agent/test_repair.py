@@ -80,6 +80,15 @@ def test_a_table_read_under_an_alias_gets_no_undefined_alias_note(sample_source)
     assert not any("not a table or alias" in n for n in repair_notes(sql, error, sample_source.schema))
 
 
+def test_the_notes_name_the_table_the_question_asks_about_first(sample_source):
+    sql, error = (
+        "SELECT region_id FROM products",
+        "There is no column named region_id in the tables this query reads.",
+    )
+    notes = " ".join(repair_notes(sql, error, sample_source.schema, "Which store sells the most products?"))
+    assert "region_id is a column of stores, customers and regions" in notes
+
+
 def test_an_unknown_table_lists_the_tables_there_are(sample_source):
     notes = " ".join(
         repair_notes("SELECT * FROM sales", "There is no table named sales.", sample_source.schema)

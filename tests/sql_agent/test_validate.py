@@ -80,6 +80,16 @@ def test_an_alias_the_query_never_defines_is_named_as_such(sample_source):
     ).allowed
 
 
+def test_suggestions_name_the_table_the_question_asks_about_first(sample_schema):
+    # asked about PCs and told "laptops.ram or pcs.ram", the model took the first one
+    sql = "SELECT region_id, count(*) FROM products GROUP BY 1"
+    assert "Did you mean customers.region_id, regions.region_id or stores.region_id?" in (
+        check_sql(sql, "duckdb", sample_schema).reason
+    )
+    asked = check_sql(sql, "duckdb", sample_schema, question="Which store sells the most products?")
+    assert "Did you mean stores.region_id, customers.region_id or regions.region_id?" in asked.reason
+
+
 def test_a_table_of_the_schema_the_query_does_not_read_keeps_the_column_wording(sample_schema):
     # measured: "no table or alias named review" made the model send defog-171's query back unchanged
     checked = check_sql(
