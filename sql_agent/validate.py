@@ -267,10 +267,9 @@ def _unreachable_qualifier(
     if any(t.column(qualifier) for t in referenced):
         return None  # a struct column's field: s.field
     by_alias = tables_by_alias(tree, schema)
-    if qualifier.lower() in by_alias or qualifier.lower() in _derived_tables(tree):
-        seen = "; ".join(
-            f"{alias} ({', '.join(columns)})" for alias, columns in _derived_tables(tree).values()
-        )
+    derived = _derived_tables(tree)
+    if qualifier.lower() in by_alias or qualifier.lower() in derived:
+        seen = "; ".join(f"{alias} ({', '.join(columns)})" for alias, columns in derived.values())
         return SchemaIssue("out_of_reach", f"{qualifier}.{name}", (seen,) if seen else ())
     table = schema.table(qualifier)
     renamed = [alias for alias, t in by_alias.values() if t is table]
