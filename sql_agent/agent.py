@@ -119,6 +119,7 @@ class SqlAgent:
                 tables = [t for n in answer.schema_slice.tables if (t := schema.table(n))]
                 options["grammar"] = sql_grammar(tables)
             first = list(messages)
+            notes: list[str] = []
             for number in range(1, self.max_repairs + 2):
                 answer.messages = list(messages)
                 if number == 1 and self.candidates > 1:
@@ -127,9 +128,7 @@ class SqlAgent:
                     t0 = time.perf_counter()
                     reply = self.generate(messages, **options)
                     if number > 1 and _repeats(extract_sql(reply), answer.attempts):
-                        # greedy decoding tends to return the failed query unchanged: sample instead
-                        sampling = {**SAMPLING, "seed": number}
-                        reply = self.generate(messages, **options, **sampling)
+                        reply = self._unrepeated(first, answer.attempts, notes, number, options)
                     spent = time.perf_counter() - t0
                     attempt = self._try(answer, number, reply, extract_sql(reply), spent)
                 model_s += spent
@@ -149,6 +148,19 @@ class SqlAgent:
         total = time.perf_counter() - started
         answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
         return answer
+
+    def _unrepeated(self, first, attempts: list[Attempt], notes, number: int, options) -> str:
+        """A reply other than the failed query, which the model sent back unchanged. Shown its own
+        query, the 1.5B model copies it even when sampling; so ask the question again without it,
+        with the error and notes as a hint, greedily and then sampling."""
+        hinted = [
+            *first[:-1],
+            Message("user", first[-1].content + prompts.hint_prompt(attempts[-1].message, notes)),
+        ]
+        reply = self.generate(hinted, **options)
+        if _repeats(extract_sql(reply), attempts):
+            reply = self.generate(hinted, **options, **SAMPLING, seed=number)
+        return reply
 
     def _first_of_candidates(self, answer: AgentAnswer, messages, options) -> tuple[str, Attempt, float]:
         """Execution-guided selection: the greedy reply and up to `candidates - 1` sampled ones, each

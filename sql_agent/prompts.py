@@ -102,6 +102,17 @@ Error: {error}
 {notes}Write a corrected query for the question; do not repeat the failed one. Reply with the SQL in a ```sql code block."""
 
 
+HINT = """
+
+An earlier query for this question failed: {error}
+{notes}Write a query that avoids this. Reply with the SQL in a ```sql code block."""
+
+
+def hint_prompt(error: str, notes: list[str] | tuple[str, ...] = ()) -> str:
+    """The failure without the failed query, for a model that would copy it back unchanged."""
+    return HINT.format(error=error, notes="".join(f"{n}\n" for n in notes))
+
+
 def retry_prompt(sql: str, error: str, notes: list[str] | tuple[str, ...] = ()) -> str:
     """The failure as part of the question (repair_fresh), for models that copy their own last reply."""
     return RETRY.format(sql=sql.strip(), error=error, notes="".join(f"{n}\n" for n in notes))

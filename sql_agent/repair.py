@@ -61,7 +61,7 @@ def repair_notes(sql: str | None, error: str, schema: Schema, question: str = ""
             listed = listed[: MAX_COLUMNS_NOTE_CHARS - 4].rsplit(",", 1)[0] + ", ..."
         notes.append(listed + ".")
     for name in _missing_columns(error):
-        note = _where_column_lives(name, read, schema, question)
+        note = _where_column_lives(name, read, schema, question) or _columns_by_name_note(name, tree, read)
         if note:
             notes.append(note)
     qualifier = UNKNOWN_QUALIFIER.search(error)
@@ -113,6 +113,31 @@ def _where_column_lives(name: str, read: list[Table], schema: Schema, question: 
     return note
 
 
+def _columns_by_name_note(name: str, tree: exp.Expression, read: list[Table]) -> str | None:
+    """`column_name LIKE 'trip_%'`: columns picked by their names, as information_schema would be
+    asked; DuckDB does that in the query itself with COLUMNS and a regular expression."""
+    if name.lower() != "column_name" or not read:
+        return None
+    pattern = "^prefix_"
+    for like in tree.find_all(exp.Like, exp.ILike):
+        column, literal = like.this, like.expression
+        if isinstance(column, exp.Column) and column.name.lower() == "column_name" and literal.is_string:
+            pattern = _like_as_regex(literal.this)
+            break
+    return (
+        f"column_name is not a column. To select the columns whose names match a pattern, DuckDB has "
+        f"COLUMNS with a regular expression: SELECT COLUMNS('{pattern}') FROM {read[0].name}."
+    )
+
+
+def _like_as_regex(pattern: str) -> str:
+    """'trip_%' -> '^trip_'; '%name' -> 'name$'; '%pm%' -> 'pm' (LIKE's _ kept: names mean it literally)."""
+    core = pattern.strip("%")
+    start = "" if pattern.startswith("%") else "^"
+    end = "" if pattern.endswith("%") else "$"
+    return start + re.escape(core) + end
+
+
 def _join_to(owner: Table, read: list[Table], schema: Schema) -> str | None:
     """A join condition between `owner` and one of the tables read: a declared foreign key, else a
     shared key-like column (`pid` in both `writes` and `publication`)."""
@@ -132,7 +157,10 @@ def _join_to(owner: Table, read: list[Table], schema: Schema) -> str | None:
 
 def _key_like(name: str, *tables: Table) -> bool:
     lowered = name.lower()
-    return lowered.endswith("id") or any(name in t.primary_key for t in tables)
+    # a table's first column is most often its key (laptop's pcs, laptops and printers start with model)
+    return lowered.endswith("id") or any(
+        name in t.primary_key or t.columns[:1] and t.columns[0].name == name for t in tables
+    )
 
 
 def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> str | None:

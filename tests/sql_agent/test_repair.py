@@ -1,5 +1,5 @@
 """What the model is told after a failed attempt: where a missing column lives and how to join its
-table, what an undefined alias stands for, and a fresh sample when it repeats a failed query."""
+table, what an undefined alias stands for, and the question asked again when it repeats a failed query."""
 
 import pytest
 
@@ -57,6 +57,52 @@ def test_a_join_is_found_from_a_shared_key_column_where_none_is_declared():
     assert "aid is a column of writes and author" in notes
     assert "JOIN writes ON writes.pid = publication.pid" in notes
     assert "JOIN author" not in notes  # author shares no key with publication
+
+
+def test_a_tables_first_column_shared_by_name_is_offered_as_the_join():
+    # duckdb-nsql's laptop database declares no keys and names none "id": every table starts with model
+    schema = Schema(
+        "duckdb",
+        (
+            Table("products", (Column("maker", "VARCHAR"), Column("model", "VARCHAR"))),
+            Table("pcs", (Column("model", "VARCHAR"), Column("ram", "INTEGER"))),
+            Table("laptops", (Column("model", "VARCHAR"), Column("ram", "INTEGER"))),
+        ),
+    )
+    sql = "SELECT DISTINCT maker FROM products WHERE ram > 1500"
+    error = "There is no column named ram in the tables this query reads."
+    notes = " ".join(repair_notes(sql, error, schema, "Makers of PCs with more than 1500 RAM"))
+    assert "ram is a column of pcs and laptops" in notes  # the question's table first
+    assert "To read pcs.ram, add JOIN pcs ON pcs.model = products.model." in notes
+
+
+def test_columns_picked_by_name_are_pointed_to_duckdbs_columns_expression():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE rides (trip_miles DOUBLE, trip_time INTEGER, fare DOUBLE)")
+    con.execute("INSERT INTO rides VALUES (1.5, 600, 9.0)")
+    schema = Schema(
+        "duckdb",
+        (
+            Table(
+                "rides",
+                (Column("trip_miles", "DOUBLE"), Column("trip_time", "INTEGER"), Column("fare", "DOUBLE")),
+            ),
+        ),
+    )
+    sql = "SELECT column_name FROM rides WHERE column_name LIKE 'trip_%'"
+    error = check_sql(sql, "duckdb", schema).reason
+    notes = repair_notes(sql, error, schema)
+    suggested = next(n for n in notes if "COLUMNS(" in n).split(": ", 1)[1].rstrip(".")
+    assert suggested == "SELECT COLUMNS('^trip_') FROM rides"
+    result = con.execute(suggested)
+    assert [d[0] for d in result.description] == ["trip_miles", "trip_time"] and result.fetchall() == [
+        (1.5, 600)
+    ]
+    # a pattern at the end of the name anchors there
+    ending = repair_notes("SELECT column_name FROM rides WHERE column_name ILIKE '%_time'", error, schema)
+    assert "COLUMNS('_time$')" in " ".join(ending)
 
 
 def test_an_alias_the_query_never_defines_is_explained(sample_source):
@@ -125,17 +171,40 @@ def test_the_repair_prompt_carries_the_notes_and_the_user_sees_only_the_error(sa
     assert "JOIN" not in answer.attempts[0].message
 
 
-def test_a_repair_that_repeats_the_failed_query_is_sampled_again(sample_source):
-    wrong = "```sql\nSELECT segment FROM orders\n```"
-    model = scripted(wrong, wrong, "```sql\nSELECT DISTINCT segment FROM customers\n```")
-    answer = SqlAgent(sample_source, model).ask("Which customer segments are there?")
-    assert answer.ok
+def test_a_repair_that_sends_the_failed_query_back_is_asked_again_without_it(sample_source):
+    failed = "SELECT segmnt, count(*) AS n FROM customers GROUP BY 1"
+    replies = [failed, failed, "SELECT segment, count(*) AS n FROM customers GROUP BY 1"]
+    calls = []
+
+    def model(messages, **options):
+        calls.append((list(messages), options))
+        return replies[len(calls) - 1]
+
+    question = "How many customers are in each segment?"
+    answer = SqlAgent(sample_source, model).ask(question)
     assert [a.outcome for a in answer.attempts] == ["invalid", "ok"]
-    assert model.calls[1][1] == {}  # the repair is greedy first
-    assert model.calls[2][1].get("temperature", 0) > 0  # then sampled, since it repeated itself
+    first_prompt, hinted = calls[0][0][-1].content, calls[2][0][-1].content
+    assert failed in calls[1][0][-1].content  # the ordinary repair shows the query
+    # asked again: the first prompt, the error and its notes, but not the query it would copy
+    assert hinted.startswith(first_prompt) and "Did you mean segment" in hinted
+    assert failed not in hinted and calls[2][1] == {}
     assert sorted(answer.result.rows) == sorted(
-        sample_source.run("SELECT DISTINCT segment FROM customers").rows
+        sample_source.run("SELECT segment, count(*) FROM customers GROUP BY 1").rows
     )
+
+
+def test_a_hint_that_is_copied_too_is_sampled_and_the_loop_stays_bounded(sample_source):
+    calls = []
+
+    def model(messages, **options):
+        calls.append(options)
+        return "SELECT segmnt FROM customers"
+
+    answer = SqlAgent(sample_source, model, max_repairs=2).ask("Segments?")
+    assert [a.outcome for a in answer.attempts] == ["invalid", "invalid", "invalid"]
+    # per repair: the repair prompt, the hint greedily, the hint sampled with a seed of its own
+    assert len(calls) == 7 and calls[3]["temperature"] > 0 and calls[3]["seed"] != calls[6]["seed"]
+    assert "segmnt" in answer.error
 
 
 def test_a_fresh_repair_asks_the_question_again_with_the_failed_query_in_it(sample_source):
