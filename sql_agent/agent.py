@@ -128,7 +128,7 @@ class SqlAgent:
                     t0 = time.perf_counter()
                     reply = self.generate(messages, **options)
                     if number > 1 and _repeats(extract_sql(reply), answer.attempts):
-                        reply = self._unrepeated(first, answer.attempts, notes, number, options)
+                        reply = self._unrepeated(messages, first, answer.attempts, notes, number, options)
                     spent = time.perf_counter() - t0
                     attempt = self._try(answer, number, reply, extract_sql(reply), spent)
                 model_s += spent
@@ -149,14 +149,15 @@ class SqlAgent:
         answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
         return answer
 
-    def _unrepeated(self, first, attempts: list[Attempt], notes, number: int, options) -> str:
-        """A reply other than the failed query, which the model sent back unchanged. Shown its own
-        query, the 1.5B model copies it even when sampling; so ask the question again without it,
-        with the error and notes as a hint, greedily and then sampling."""
-        hinted = [
-            *first[:-1],
-            Message("user", first[-1].content + prompts.hint_prompt(attempts[-1].message, notes)),
-        ]
+    def _unrepeated(self, messages, first, attempts: list[Attempt], notes, number: int, options) -> str:
+        """A reply other than the failed query the model just sent back. Sampled once first; if that
+        repeats too, the question is asked again without the query, the error and notes as a hint:
+        shown its own query, the 1.5B model copies it even when sampling and told the fix."""
+        reply = self.generate(messages, **options, **SAMPLING, seed=number)
+        if not _repeats(extract_sql(reply), attempts):
+            return reply
+        hint = prompts.hint_prompt(attempts[-1].message, notes)
+        hinted = [*first[:-1], Message("user", first[-1].content + hint)]
         reply = self.generate(hinted, **options)
         if _repeats(extract_sql(reply), attempts):
             reply = self.generate(hinted, **options, **SAMPLING, seed=number)

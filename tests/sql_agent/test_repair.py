@@ -173,7 +173,7 @@ def test_the_repair_prompt_carries_the_notes_and_the_user_sees_only_the_error(sa
 
 def test_a_repair_that_sends_the_failed_query_back_is_asked_again_without_it(sample_source):
     failed = "SELECT segmnt, count(*) AS n FROM customers GROUP BY 1"
-    replies = [failed, failed, "SELECT segment, count(*) AS n FROM customers GROUP BY 1"]
+    replies = [failed, failed, failed, "SELECT segment, count(*) AS n FROM customers GROUP BY 1"]
     calls = []
 
     def model(messages, **options):
@@ -183,11 +183,12 @@ def test_a_repair_that_sends_the_failed_query_back_is_asked_again_without_it(sam
     question = "How many customers are in each segment?"
     answer = SqlAgent(sample_source, model).ask(question)
     assert [a.outcome for a in answer.attempts] == ["invalid", "ok"]
-    first_prompt, hinted = calls[0][0][-1].content, calls[2][0][-1].content
+    first_prompt, hinted = calls[0][0][-1].content, calls[3][0][-1].content
     assert failed in calls[1][0][-1].content  # the ordinary repair shows the query
+    assert calls[1][1] == {} and calls[2][1]["temperature"] > 0  # greedy, then sampled: both copy it
     # asked again: the first prompt, the error and its notes, but not the query it would copy
     assert hinted.startswith(first_prompt) and "Did you mean segment" in hinted
-    assert failed not in hinted and calls[2][1] == {}
+    assert failed not in hinted and calls[3][1] == {}
     assert sorted(answer.result.rows) == sorted(
         sample_source.run("SELECT segment, count(*) FROM customers GROUP BY 1").rows
     )
@@ -202,8 +203,9 @@ def test_a_hint_that_is_copied_too_is_sampled_and_the_loop_stays_bounded(sample_
 
     answer = SqlAgent(sample_source, model, max_repairs=2).ask("Segments?")
     assert [a.outcome for a in answer.attempts] == ["invalid", "invalid", "invalid"]
-    # per repair: the repair prompt, the hint greedily, the hint sampled with a seed of its own
-    assert len(calls) == 7 and calls[3]["temperature"] > 0 and calls[3]["seed"] != calls[6]["seed"]
+    # per repair: the repair prompt greedily and sampled, then the hint greedily and sampled
+    assert len(calls) == 9 and [bool(c) for c in calls[1:5]] == [False, True, False, True]
+    assert calls[2]["seed"] != calls[6]["seed"]  # each repair samples with a seed of its own
     assert "segmnt" in answer.error
 
 
