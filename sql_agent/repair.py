@@ -61,7 +61,9 @@ def repair_notes(sql: str | None, error: str, schema: Schema, question: str = ""
             listed = listed[: MAX_COLUMNS_NOTE_CHARS - 4].rsplit(",", 1)[0] + ", ..."
         notes.append(listed + ".")
     for name in _missing_columns(error):
-        note = _where_column_lives(name, read, schema, question) or _columns_by_name_note(name, tree, read)
+        note = _where_column_lives(name, read, schema, question) or _columns_by_name_note(
+            name, tree, read, schema
+        )
         if note:
             notes.append(note)
     qualifier = UNKNOWN_QUALIFIER.search(error)
@@ -113,10 +115,11 @@ def _where_column_lives(name: str, read: list[Table], schema: Schema, question: 
     return note
 
 
-def _columns_by_name_note(name: str, tree: exp.Expression, read: list[Table]) -> str | None:
+def _columns_by_name_note(name: str, tree: exp.Expression, read: list[Table], schema: Schema) -> str | None:
     """`column_name LIKE 'trip_%'`: columns picked by their names, as information_schema would be
-    asked; DuckDB does that in the query itself with COLUMNS and a regular expression."""
-    if name.lower() != "column_name" or not read:
+    asked; DuckDB does that in the query itself with COLUMNS and a regular expression (Snowflake has
+    no such expression, so its queries get no note)."""
+    if name.lower() != "column_name" or not read or schema.dialect != "duckdb":
         return None
     pattern = "^prefix_"
     for like in tree.find_all(exp.Like, exp.ILike):

@@ -103,6 +103,9 @@ def test_columns_picked_by_name_are_pointed_to_duckdbs_columns_expression():
     # a pattern at the end of the name anchors there
     ending = repair_notes("SELECT column_name FROM rides WHERE column_name ILIKE '%_time'", error, schema)
     assert "COLUMNS('_time$')" in " ".join(ending)
+    # Snowflake has no COLUMNS expression: the note must not send a Snowflake query there
+    on_snowflake = Schema("snowflake", schema.tables)
+    assert not any("COLUMNS(" in n for n in repair_notes(sql, error, on_snowflake))
 
 
 def test_an_alias_the_query_never_defines_is_explained(sample_source):
