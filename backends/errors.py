@@ -31,6 +31,10 @@ def scrub(text: str) -> str:
     return text
 
 
+# What a page shows for a failure nobody foresaw; the traceback goes to the server log only.
+UNEXPECTED_ERROR = "Floe hit an unexpected error; the details are in the server log."
+
+
 class BackendError(Exception):
     """Base class. `user_message` is safe to show; `retryable` says whether trying again may help."""
 

@@ -19,7 +19,7 @@ from .model_catalog import CATALOG, CatalogModel
 from .model_files import Progress, is_installed, needs_work, verified_file
 from .settings import LocalSettings
 from .streaming import ChatStream, StreamPolicy
-from .types import Capabilities, ChatParams, Health, Message, QueueStatus
+from .types import BASIC_OPTIONS, Capabilities, ChatParams, Health, Message, QueueStatus
 
 _models: dict[tuple[str, int], tuple[object, GenerationLine]] = {}
 _models_lock = threading.Lock()
@@ -162,6 +162,7 @@ class LocalBackend:
             default_model=self.model_name,
             embedding_dim=384,
             description=self.description(),
+            options=BASIC_OPTIONS | {"grammar", "seed", "min_p"},
         )
 
     def health(self) -> Health:

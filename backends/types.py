@@ -64,6 +64,10 @@ class QueueStatus:
     ahead: int  # requests that go first
 
 
+# The generation options every backend honours; a provider that honours more lists them in Capabilities.
+BASIC_OPTIONS = frozenset({"temperature", "top_p", "max_tokens"})
+
+
 @dataclass(frozen=True)
 class Capabilities:
     context_window: int
@@ -73,6 +77,7 @@ class Capabilities:
     default_model: str = ""
     embedding_dim: int | None = None
     description: str = ""  # for people: the model's real name, size and what it is good for
+    options: frozenset[str] = BASIC_OPTIONS  # the ChatParams fields this backend honours (model aside)
 
 
 @dataclass(frozen=True)

@@ -68,13 +68,14 @@ def main() -> int:
     )
     print(f"after chat: {memory()}")
 
-    from sql_agent.agent import SqlAgent, backend_generator
+    from backends.text_generator import TextGenerator
+    from sql_agent.agent import SqlAgent
     from sql_agent.sample_db import ensure_sample_db
     from sql_agent.semantic import sample_semantic_model
     from sql_agent.sources import DuckDBSource
 
     source = DuckDBSource(ensure_sample_db())
-    agent = SqlAgent(source, backend_generator(backend), sample_semantic_model())
+    agent = SqlAgent(source, TextGenerator(backend), sample_semantic_model())
     started = time.perf_counter()
     answer = agent.ask("What were total sales by month in 2023?")
     print(f"SQL question: {'answered' if answer.ok else 'failed'} in {time.perf_counter() - started:.1f} s")

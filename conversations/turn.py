@@ -6,15 +6,18 @@ stop, a failure or a closed tab leaves the partial answer saved with its status.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
 
 from backends import Backend, BackendError, ChatParams, Message
+from backends.errors import UNEXPECTED_ERROR
 
 from .context import FittedPrompt, fit_to_window
 from .store import ConversationStore, StoredMessage
 
+log = logging.getLogger(__name__)
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written to the store
 PROMPT_STATUSES = ("complete", "stopped")  # failed answers are shown but not sent back to the model
 
@@ -98,6 +101,9 @@ class ChatTurn:
             self.status, self.error = "error", err
             meta["error"] = err.user_message
             meta["hint"] = err.hint
+        except Exception:  # unforeseen: the partial answer is kept with a short reason, the details logged
+            log.exception("Unexpected error while streaming a chat answer")
+            self.status, meta["error"] = "error", UNEXPECTED_ERROR
         finally:
             if self.status == "streaming":  # the consumer went away mid-stream: Stop, rerun or closed tab
                 self.status = "stopped"

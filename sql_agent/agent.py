@@ -1,18 +1,18 @@
 """The agent: the short loop that links the schema, asks the model, checks and runs the SQL, repairs
 it on failure (at most `max_repairs` times), and writes the answer, chart and follow-ups.
 
-The model is any callable `generate(messages) -> str`, so tests can script its replies and every
-backend is one adapter (`backend_generator`).
+The model is any callable `generate(messages, **options) -> str`, so tests can script its replies;
+every backend is reached through one adapter, `backends.text_generator.TextGenerator`, which the page,
+the CLI and the evaluation harness share.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from backends import ChatParams, Message
+from backends import Message
 
 from . import prompts
 from .answer import follow_ups, summarise
@@ -39,7 +39,7 @@ class Attempt:
     number: int  # 1 = first try; 2.. = repairs
     reply: str  # the model's text ("" for verified and user-written SQL)
     sql: str | None  # the SQL found in the reply
-    outcome: str  # "ok" | "no_sql" | "blocked" | "invalid" | "db_error" | "backend_error"
+    outcome: str  # "ok" | "no_sql" | "blocked" | "invalid" | "db_error" | "backend_error" | "error"
     message: str = ""  # why it failed, as sent back to the model
     final_sql: str | None = None  # what ran (after translation and row cap)
     model_s: float = 0.0
@@ -56,6 +56,7 @@ class AgentAnswer:
     follow_ups: list[str] = field(default_factory=list)
     schema_slice: SchemaSlice | None = None
     messages: list[Message] = field(default_factory=list)  # the last prompt sent to the model
+    trace: list[str] = field(default_factory=list)  # what the backend left out (a seed it cannot take)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -145,6 +146,8 @@ class SqlAgent:
                     ]
 
         self._finish(answer, schema)
+        if take_trace := getattr(self.generate, "take_trace", None):
+            answer.trace = take_trace()
         total = time.perf_counter() - started
         answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
         return answer
@@ -240,10 +243,11 @@ class SqlAgent:
         )
 
 
-def backend_failure(question: str, message: str) -> AgentAnswer:
-    """A question the model could not be asked (the backend failed): kept with the reason, so the
-    analysis loses nothing and the person can ask again or write the SQL and run it."""
-    return AgentAnswer(question, [Attempt(1, "", None, "backend_error", message)])
+def failed_answer(question: str, message: str, outcome: str = "backend_error") -> AgentAnswer:
+    """A question that could not be worked through (the backend failed, or something unforeseen):
+    kept with the reason, so the analysis loses nothing and the person can ask again or write the
+    SQL and run it."""
+    return AgentAnswer(question, [Attempt(1, "", None, outcome, message)])
 
 
 def _tables_in(sql: str, schema) -> list[str]:
@@ -288,19 +292,3 @@ def _by_agreement(trials):
         return trials[0]  # nothing ran: the greedy reply goes on to repair
     best = max(groups.items(), key=lambda kv: (bool(kv[0]), len(kv[1]), -kv[1][0]))
     return trials[best[1][0]]
-
-
-def backend_generator(
-    backend, params: ChatParams | None = None, on_queue: Callable[[int | None], None] | None = None
-) -> Generate:
-    """Adapts a backends.Backend to `generate(messages, **options) -> str` (deterministic, short
-    replies); options override ChatParams fields (grammar, temperature, seed). `on_queue(ahead)` hears
-    the request's place while a one-at-a-time backend serves others, and `None` once it starts."""
-    params = params or ChatParams(max_tokens=320, temperature=0.0)
-
-    def generate(messages: Sequence[Message], **options) -> str:
-        stream = backend.chat(list(messages), dataclasses.replace(params, **options))
-        stream.on_queue = on_queue
-        return "".join(stream)
-
-    return generate

@@ -95,10 +95,13 @@ class AnalysisStore:
         self.store.set_feedback(owner, turn_id, score, comment)
 
 
-def follow_up_context(turns: list[SavedTurn]) -> tuple[str, str] | None:
-    """(question, SQL) of the last turn, for a follow-up question, if it ran."""
-    last = turns[-1].answer if turns else None
-    return (last.question, last.sql) if last and last.ok and last.sql else None
+def follow_up_context(turns: list[SavedTurn], source: str) -> tuple[str, str] | None:
+    """(question, SQL) of the last turn, for a follow-up question, if it ran on the same `source`:
+    after a change of source its SQL names tables the new one may not have, so nothing carries over."""
+    last = turns[-1] if turns else None
+    if last is None or last.source != source or not (last.answer.ok and last.answer.sql):
+        return None
+    return last.answer.question, last.answer.sql
 
 
 # -- an AgentAnswer as JSON ---------------------------------------------------------------------------
@@ -115,6 +118,7 @@ def answer_to_record(answer: AgentAnswer, source: str, preview_rows: int = PREVI
         "summary": answer.summary,
         "chart": answer.chart,
         "follow_ups": list(answer.follow_ups),
+        "trace": list(answer.trace),
         "timings": dict(answer.timings),
     }
 
@@ -129,6 +133,7 @@ def answer_from_record(record: dict) -> AgentAnswer:
         summary=record.get("summary", ""),
         chart=record.get("chart"),
         follow_ups=list(record.get("follow_ups", [])),
+        trace=list(record.get("trace", [])),
         timings=dict(record.get("timings", {})),
     )
 

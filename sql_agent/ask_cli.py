@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .agent import SqlAgent, backend_generator
+from backends.text_generator import TextGenerator
+
+from .agent import SqlAgent
 from .answer import format_value
 from .semantic_cli import semantic_store
 from .semantic_store import model_for_source
@@ -25,7 +27,7 @@ def ask_command(args) -> int:
     except BackendError as err:
         print(f"Backend error: {err.user_message}", file=sys.stderr)
         return EXIT_FAILED
-    agent = SqlAgent(source, backend_generator(backend), semantic, max_repairs=args.max_repairs)
+    agent = SqlAgent(source, TextGenerator(backend), semantic, max_repairs=args.max_repairs)
     try:
         answer = agent.ask(args.question)
     except BackendError as err:
@@ -45,6 +47,7 @@ def render_text(answer) -> str:
     for a in answer.attempts:
         label = "verified query" if answer.verified else f"attempt {a.number}"
         lines.append(f"-- {label}: {a.outcome}" + (f" ({a.message})" if a.message else ""))
+    lines += [f"-- note: {note}" for note in answer.trace]
     lines += ["", "SQL:", answer.sql or "(none)", ""]
     if answer.result:
         lines.append("Result:")
@@ -76,6 +79,7 @@ def answer_as_dict(answer) -> dict:
         "follow_ups": answer.follow_ups,
         "schema_tables": answer.schema_slice.tables if answer.schema_slice else None,
         "prompt": [m.as_dict() for m in answer.messages],
+        "trace": answer.trace,
         "timings": answer.timings,
         "error": answer.error,
     }

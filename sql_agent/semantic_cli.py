@@ -58,11 +58,10 @@ def _draft(args, source) -> int:
     if args.describe:
         from backends import BackendError, load_settings
         from backends.cli import create_for_terminal
-
-        from .agent import backend_generator
+        from backends.text_generator import TextGenerator
 
         try:
-            generate = backend_generator(create_for_terminal(args.backend, load_settings()))
+            generate = TextGenerator(create_for_terminal(args.backend, load_settings()))
             describe_with_model(model, generate, _progress)
         except BackendError as err:
             print(

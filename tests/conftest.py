@@ -221,6 +221,15 @@ def wait_until_idle(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
 
 
+def open_app_page(page, url: str, title: str) -> None:
+    """Open the app at `url` and go to the page called `title`, as a person would from the sidebar."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.get_by_role("link", name=title).click(timeout=120_000)
+    expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=120_000)
+
+
 @pytest.fixture()
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -12,6 +12,7 @@ from backends import (
     Backend,
     BackendError,
     BackendSettings,
+    ChatParams,
     NotConfigured,
     create_backend,
     default_backend_name,
@@ -20,6 +21,7 @@ from backends import (
 )
 from backends.local import model_file, model_needing_preparation
 from backends.model_catalog import CATALOG
+from backends.text_generator import TextGenerator
 from conversations import LimitedBackend, UsageLedger, UsageLimits
 from conversations.limits import plural
 
@@ -111,6 +113,15 @@ def current_backend(settings: BackendSettings | None = None) -> Backend:
 
 def current_model() -> str | None:
     return st.session_state.get(state.MODEL) or None
+
+
+def model_generator(max_tokens: int = 320, on_queue=None) -> TextGenerator:
+    """Whole, deterministic replies from the chosen backend (Ask your data, the semantic model's
+    describer), through the adapter the CLI and the evaluation harness use too, so every option the
+    SQL agent passes reaches the backend the same way. The backend is resolved on the first request:
+    a question a verified query answers needs none."""
+    params = ChatParams(current_model(), temperature=0.0, max_tokens=max_tokens)
+    return TextGenerator(current_backend, params, on_queue)
 
 
 def backend_sidebar() -> None:

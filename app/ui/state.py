@@ -22,6 +22,7 @@ SQL_PENDING = "floe_sql_pending"  # a question to answer on this run (from a but
 
 # Documents
 DOCS_ANSWER = "floe_documents_answer"
+DOCS_RETRY = "floe_documents_retry"  # a question whose answer failed unexpectedly, asked again by Retry
 DOCS_UPLOAD_ROUND = "floe_documents_upload_round"  # bumps after an upload so the uploader starts empty
 DOCS_INGEST_REPORT = "floe_documents_ingest_report"
 DOCS_MODE = "floe_documents_mode"

@@ -6,15 +6,16 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.analysis_sidebar import active_analysis, analysis_store
-from app.ui.backend_session import backend_sidebar, current_backend, current_model
+from app.ui.backend_session import backend_sidebar, model_generator
 from app.ui.chat_view import feedback_controls, queue_place_reporter
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
+from app.ui.errors import log_unexpected
 from app.ui.owner import conversation_owner, single_local_user
 from app.ui.semantic_panel import semantic_for, semantic_panel, verify_button
-from backends import BackendError, ChatParams
+from backends import BackendError
 from backends.data_folder import DataFolderUnwritable
-from sql_agent.agent import SqlAgent, backend_failure, backend_generator
+from sql_agent.agent import SqlAgent, failed_answer
 from sql_agent.analysis_store import SavedTurn, follow_up_context
 from sql_agent.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.sample_db import ensure_sample_db
@@ -76,12 +77,6 @@ def pick_source():
     return snowflake_source()
 
 
-def generate(messages, max_tokens: int = 320):
-    """The sidebar's backend, resolved only when a question needs a model (verified ones do not)."""
-    params = ChatParams(current_model(), temperature=0.0, max_tokens=max_tokens)
-    return backend_generator(current_backend(), params, on_queue=queue_place_reporter())(messages)
-
-
 def show_schema(source, semantic) -> None:
     schema = described_schema(source.schema, semantic)  # the descriptions the prompt sees too
     with st.expander(f"Schema: {len(schema.tables)} tables", icon=":material/schema:"):
@@ -111,6 +106,8 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
                 st.markdown(f"**Attempt {a.number}**: {a.outcome}" + (f": {a.message}" if a.message else ""))
                 if a.sql:
                     st.code(a.sql, language="sql")
+            for note in answer.trace:  # what the backend left out of the calls (a seed it cannot take)
+                st.caption(f":material/info: {note}")
         edited = st.text_area(
             "SQL (edit and re-run)", answer.sql or "", key=f"ask_data_sql_{turn.id}", height=140
         )
@@ -125,6 +122,15 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
             st.rerun()
         if not answer.ok:
             st.error(answer.error or "No SQL could be run.", icon=":material/block:")
+            if answer.question and st.button(
+                "Retry",
+                key=f"ask_data_retry_{turn.id}",
+                icon=":material/refresh:",
+                disabled=agent is None,
+                help="Ask this question again.",
+            ):
+                st.session_state[state.SQL_PENDING] = answer.question
+                st.rerun()
         else:
             frame = answer.result.to_dataframe()
             st.dataframe(frame, hide_index=True, width="stretch")
@@ -186,10 +192,11 @@ if source:
     found = semantic_for(source, owner)  # saved for this owner, bundled (the sample) or drafted
     semantic = found.model
 # A saved analysis is shown from the store as it was: nothing here runs its queries again.
+generate = model_generator(on_queue=queue_place_reporter())
 agent = SqlAgent(source, generate, semantic) if source else None
 if source:
     show_schema(source, semantic)
-    semantic_panel(source, owner, found, lambda m: generate(m, max_tokens=600), read_only)
+    semantic_panel(source, owner, found, generate.with_params(max_tokens=600), read_only)
 if semantic:
     st.caption("Suggested questions")
     cols = st.columns(3)
@@ -208,8 +215,10 @@ question = st.chat_input("Ask a question about this data", disabled=read_only) o
 if question:
     with st.spinner("Writing and checking SQL…"):
         try:
-            answer = agent.ask(question, history=follow_up_context(turns))
+            answer = agent.ask(question, history=follow_up_context(turns, source.name))
         except BackendError as err:  # kept with the reason: ask again, or write the SQL and Re-run
-            answer = backend_failure(question, err.user_message)
+            answer = failed_answer(question, err.user_message)
+        except Exception:  # kept too: a short message here, the traceback in the server log
+            answer = failed_answer(question, log_unexpected("answering a question on Ask your data"), "error")
     save_turn(answer)
     st.rerun()

@@ -15,6 +15,7 @@ from app.ui.chat_view import render_message, show_queue_place
 from app.ui.conversation_sidebar import active_conversation, conversation_store
 from app.ui.data_folder import data_folder_notice
 from app.ui.documents_context import with_documents
+from app.ui.errors import log_unexpected
 from app.ui.owner import conversation_owner
 from app.ui.setup_panel import setup_panel
 from backends import BackendError, ChatParams
@@ -111,4 +112,7 @@ if answering:
         except (BackendError, RagError) as err:  # nothing could start: record why in the conversation
             hint = getattr(err, "hint", "")
             store.append(owner, cid, "assistant", "", "error", {"error": err.user_message, "hint": hint})
+        except Exception:  # unforeseen: the question stays with Retry; the traceback goes to the log
+            message = log_unexpected("answering on the Chat page")
+            store.append(owner, cid, "assistant", "", "error", {"error": message, "hint": ""})
     st.rerun()

@@ -8,6 +8,7 @@ from app.ui.backend_session import backend_sidebar, current_backend, current_bac
 from app.ui.citations import render_citations, where
 from app.ui.config import data_dir, upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
+from app.ui.errors import log_unexpected
 from app.ui.owner import conversation_owner
 from backends import BackendError
 from backends.local_embeddings import get_embedder
@@ -86,6 +87,9 @@ if submitted and uploads:
     except RagError as err:  # e.g. another process is writing the store: the files stay selected
         progress.empty()
         st.error(err.user_message, icon=":material/hourglass:")
+    except Exception:  # unforeseen: the files stay selected; the traceback goes to the server log
+        progress.empty()
+        st.error(log_unexpected("adding documents"), icon=":material/error:")
     else:
         st.session_state[state.DOCS_INGEST_REPORT] = [r.as_dict() for r in report]
         st.session_state[state.DOCS_UPLOAD_ROUND] = round_ + 1
@@ -137,7 +141,9 @@ with st.form("ask", border=False):
     question = st.text_input("Question", placeholder="What does the warranty cover?", disabled=not documents)
     asked = st.form_submit_button("Ask", icon=":material/search:", disabled=not documents)
 
-if asked and question.strip():
+retried = st.session_state.pop(state.DOCS_RETRY, None)  # a question kept from a failed try
+if retried or (asked and question.strip()):
+    question = retried or question.strip()
     settings = current_settings()
     name = current_backend_name(settings)
     backend = None
@@ -157,13 +163,24 @@ if asked and question.strip():
         with st.spinner("Searching your documents…"), Store(path) as store:
             index = memory_index(str(path), store.generation)
             result = answer_question(
-                store, embedder(), question.strip(), backend_name=name, settings=settings, k=k, mode=mode,
+                store, embedder(), question, backend_name=name, settings=settings, k=k, mode=mode,
                 index=index, on_delta=show_delta, backend=backend,
             )  # fmt: skip
         st.session_state[state.DOCS_ANSWER] = result
+        live.empty()
     except RagError as err:
+        live.empty()
         st.error(err.user_message)
-    live.empty()
+    except Exception:  # unforeseen: a short message, the question kept with Retry, the details logged
+        st.session_state.pop(state.DOCS_ANSWER, None)  # not an older question's answer under this one
+        st.error(log_unexpected("answering on the Documents page"), icon=":material/error:")
+        st.button(
+            "Retry",
+            icon=":material/refresh:",
+            on_click=st.session_state.__setitem__,
+            args=(state.DOCS_RETRY, question),
+            help=f"Ask “{question}” again.",
+        )  # what had streamed stays above, as the person saw it
 
 answer: Answer | None = st.session_state.get(state.DOCS_ANSWER)
 if answer is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlglot
 
-from ..agent import SqlAgent, backend_generator
+from ..agent import SqlAgent
 from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
 from ..semantic import SemanticModel
 from ..sources import DuckDBSource
@@ -49,13 +49,14 @@ def eval_command(args) -> int:
     if not args.oracle_faults:
         from backends import BackendError, load_settings
         from backends.cli import create_for_terminal
+        from backends.text_generator import TextGenerator
 
         try:
             backend = create_for_terminal(args.backend, load_settings(eval_environment(os.environ)))
         except BackendError as err:
             print(f"Backend error: {err.user_message}", file=sys.stderr)
             return 5
-        generate = backend_generator(backend)
+        generate = TextGenerator(backend)  # the adapter the page and the CLI use
         generate_for = lambda item, source: generate  # noqa: E731
         model = backend.info().default_model
     card, details = run_suite(

@@ -16,7 +16,7 @@ from conversations import ConversationStore
 from rag.ingest import ingest_files
 from rag.paths import store_path
 from rag.store import Store
-from sql_agent.agent import backend_failure
+from sql_agent.agent import failed_answer
 from sql_agent.analysis_store import AnalysisStore
 from tests.app.chat_apptest import fresh_app, send, transcript
 
@@ -36,7 +36,7 @@ def stored(small_disk):
         conversations.append("local", cid, role, text)
     analyses = AnalysisStore(conversations)
     aid = analyses.create("local", "Kept analysis")
-    analyses.add_turn("local", aid, backend_failure("What sold best?", "The model was away."), "Sample")
+    analyses.add_turn("local", aid, failed_answer("What sold best?", "The model was away."), "Sample")
     conversations.close()
     with Store(store_path(small_disk.path, "local")) as store:
         ingest_files(store, get_embedder(), [("garden.md", GARDEN)])

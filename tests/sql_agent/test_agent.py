@@ -164,15 +164,13 @@ def test_long_examples_leave_less_room_for_the_schema(sample_source):
 def test_repair_loop_with_the_embedded_model(sample_source):
     backends = pytest.importorskip("backends")
     pytest.importorskip("llama_cpp")
-    from sql_agent.agent import backend_generator
+    from backends.text_generator import TextGenerator
 
     try:
         backend = backends.create_backend("local", backends.load_settings())
     except backends.BackendError as err:
         pytest.skip(err.user_message)
-    agent = SqlAgent(
-        sample_source, backend_generator(backend, backends.ChatParams(max_tokens=96, temperature=0))
-    )
+    agent = SqlAgent(sample_source, TextGenerator(backend, backends.ChatParams(max_tokens=96, temperature=0)))
     agent.max_repairs = 1
     answer = agent.ask("How many customers are there?")
     # a 135M model may or may not get it right; the loop must stay bounded and explain each attempt
@@ -239,7 +237,7 @@ def test_a_sql_question_waiting_for_the_embedded_model_hears_its_place(sample_so
     import threading
 
     from backends import ChatParams, Message, create_backend, load_settings
-    from sql_agent.agent import backend_generator
+    from backends.text_generator import TextGenerator
     from tests.conftest import TINY_MODEL
 
     tiny = create_backend("local", load_settings(TINY_MODEL))
@@ -247,7 +245,7 @@ def test_a_sql_question_waiting_for_the_embedded_model_hears_its_place(sample_so
     running = iter(tiny.chat(story, ChatParams(temperature=0.0, max_tokens=160)))
     next(running)  # another visitor's answer is being written
     places = []
-    generate = backend_generator(tiny, ChatParams(temperature=0.0, max_tokens=48), on_queue=places.append)
+    generate = TextGenerator(tiny, ChatParams(temperature=0.0, max_tokens=48), on_queue=places.append)
     agent = SqlAgent(sample_source, generate, max_repairs=0)
     answers = []
     asking = threading.Thread(target=lambda: answers.append(agent.ask("How many customers are there?")))

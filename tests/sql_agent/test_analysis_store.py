@@ -104,11 +104,19 @@ def test_a_follow_up_after_a_restart_sends_the_previous_question_and_sql(analyse
     aid = analyses.create("local")
     analyses.add_turn("local", aid, first, "sample")
     model = scripted("```sql\nSELECT category_name FROM categories LIMIT 3\n```")
-    history = follow_up_context(reopened(analyses).turns("local", aid))
+    history = follow_up_context(reopened(analyses).turns("local", aid), "sample")
     assert history == (CATEGORIES, first.sql)
     SqlAgent(sample_source, model).ask("Only the top three?", history=history)
     prompt = model.calls[0][-1].content
     assert CATEGORIES in prompt and first.sql.splitlines()[0] in prompt
+
+
+def test_after_a_change_of_source_a_question_carries_nothing_over(analyses, sample_source):
+    first = SqlAgent(sample_source, None, sample_semantic_model()).ask(CATEGORIES)
+    aid = analyses.create("local")
+    analyses.add_turn("local", aid, first, "sample")
+    turns = reopened(analyses).turns("local", aid)
+    assert follow_up_context(turns, "orders.csv") is None, "the sample's SQL names tables orders.csv lacks"
 
 
 def test_rename_delete_and_chats_are_kept_apart(analyses, sample_source):

@@ -6,13 +6,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from backends.errors import UNEXPECTED_ERROR
+from sql_agent.agent import SqlAgent
+from tests.app.test_unexpected_errors import assert_told_plainly, boom
+from tests.backends.standins import ReplicateStandIn, Reply
+from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+
 from .conftest import REPO_ROOT
+from .test_model_path import ORDERS_CSV, QUESTION, REPLIES
 
 PAGE = str(REPO_ROOT / "app" / "views" / "ask_data.py")
 
 
-@pytest.fixture
-def app(sample_db_path, data_dir):
+def open_page(sample_db_path, data_dir) -> AppTest:
     """A new session on its own data folder, holding a copy of the sample database built once per run."""
     shutil.copy(sample_db_path, data_dir / sample_db_path.name)
     st.cache_resource.clear()  # no source cached by an earlier test's session
@@ -21,6 +27,11 @@ def app(sample_db_path, data_dir):
     assert not at.exception, at.exception
     _button(at, "New analysis").click().run()  # not the analysis an earlier test saved
     return at
+
+
+@pytest.fixture
+def app(sample_db_path, data_dir):
+    return open_page(sample_db_path, data_dir)
 
 
 def _button(at, label):
@@ -106,3 +117,75 @@ def test_a_deployment_not_declared_local_opens_no_duckdb_file_without_a_folder(a
     assert not app.exception, app.exception
     assert any("off on this deployment" in e.value and "FLOE_DUCKDB_DIR" in e.value for e in app.error)
     assert not app.sidebar.text_input or "Path" not in app.sidebar.text_input[-1].label
+
+
+# The sample database's first question, as a person asks it (no verified query matches it).
+SALES_BY_MONTH = "What were total sales by month in 2023?"
+SALES_SQL = (
+    "SELECT date_trunc('month', o.order_date) AS month, SUM(i.quantity * i.unit_price) AS sales "
+    "FROM orders o JOIN order_items i ON i.order_id = o.order_id "
+    "WHERE year(o.order_date) = 2023 GROUP BY 1 ORDER BY 1"
+)
+
+
+@pytest.fixture
+def replicate(data_dir, monkeypatch):
+    """The page's backend: the real Replicate provider against the protocol STAND-IN for its API,
+    whose replies each test scripts."""
+    server = ReplicateStandIn(REPLICATE_TOKEN).start()
+    monkeypatch.setenv("REPLICATE_API_TOKEN", REPLICATE_TOKEN)
+    monkeypatch.setenv("FLOE_REPLICATE_BASE_URL", server.base_url)
+    monkeypatch.setenv("FLOE_BACKEND", "replicate")
+    yield server
+    server.stop()
+
+
+def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(sample_db_path, data_dir, replicate):
+    """The crash a new user met: the sample database's question first, then an uploaded CSV whose
+    first query fails and comes back twice from the model (the sampled retry and the hint both run)."""
+    replicate.script(Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)), *(Reply(tokens=(r,)) for r in REPLIES))
+    at = open_page(sample_db_path, data_dir)
+    at.chat_input[0].set_value(SALES_BY_MONTH).run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[-1].value) == 12, "one row a month of 2023"
+
+    _upload(at, ("orders.csv", ORDERS_CSV))
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.dataframe[-1].value.iloc[0]["country"] == "Germany"
+    assert any("Germany" in m.value for m in at.markdown)
+    assert any("replicate does not take min_p, seed" in c.value for c in at.caption)
+    prompts = [r.json()["input"]["prompt"] for r in replicate.creates()]
+    assert len(prompts) == 5
+    assert "order_items" not in prompts[1], "the sample's SQL is not carried over to another source"
+
+
+def test_an_unexpected_error_keeps_the_question_with_retry(app, monkeypatch, capfd):
+    monkeypatch.setattr(SqlAgent, "ask", boom)
+    app.chat_input[0].set_value("How many customers are there?").run()
+    assert any(m.value == "How many customers are there?" for msg in app.chat_message for m in msg.markdown)
+    assert_told_plainly(app, capfd)
+    assert UNEXPECTED_ERROR in [e.value for e in app.error]
+
+    asked = []
+    monkeypatch.setattr(SqlAgent, "ask", lambda self, q, history=None: asked.append(q) or boom())
+    _button(app, "Retry").click().run()
+    assert asked == ["How many customers are there?"], "Retry asks the kept question again"
+
+
+def test_describe_with_the_model_goes_through_the_pages_generator(sample_db_path, data_dir, replicate):
+    """The semantic panel hands describe_with_model the page's own generator and progress bar."""
+    described = (
+        '{"description": "One row per order line of the shop.", "synonyms": ["sales"], '
+        '"columns": {"unit_price": {"description": "Price of one unit", "synonyms": ["price"]}}}'
+    )
+    replicate.script(Reply(tokens=(described,)))
+    at = open_page(sample_db_path, data_dir)
+    _upload(at, ("orders.csv", ORDERS_CSV))
+    next(t for t in at.toggle if t.label == "Edit the YAML").set_value(True).run()
+    _button(at, "Describe with the model").click().run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    editor = next(t for t in at.text_area if t.label == "Semantic model (YAML)").value
+    assert "One row per order line of the shop." in editor and "Price of one unit" in editor
+    assert replicate.creates()[0].json()["input"]["max_new_tokens"] == 600

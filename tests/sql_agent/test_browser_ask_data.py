@@ -9,7 +9,12 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, wait_until_idle
+from tests.backends.standins import ReplicateStandIn, Reply
+from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+from tests.conftest import ARTIFACTS, open_app_page, running_app, wait_until_idle
+
+from .test_ask_data_page import SALES_BY_MONTH, SALES_SQL
+from .test_model_path import ORDERS_CSV, QUESTION, REPLIES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,3 +70,40 @@ def test_a_question_waiting_for_the_model_shows_its_place(browser, app_data, sam
     finally:
         chat_context.close()
         asking_context.close()
+
+
+def test_a_repair_sent_back_twice_ends_in_an_answer_not_an_error(page, app_data, sample_db_path):
+    """The crash a new user met, as they met it: the sample database's question first, then an
+    uploaded CSV in the same analysis, whose first query the model sends back twice. The model is the
+    real Replicate provider against the protocol STAND-IN for Replicate's API, with scripted replies."""
+    app_data.mkdir(parents=True)
+    shutil.copy(sample_db_path, app_data / sample_db_path.name)
+    replicate = ReplicateStandIn(REPLICATE_TOKEN).start()
+    replicate.script(Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)), *(Reply(tokens=(r,)) for r in REPLIES))
+    settings = {"REPLICATE_API_TOKEN": REPLICATE_TOKEN, "FLOE_REPLICATE_BASE_URL": replicate.base_url}
+    try:
+        with running_app(
+            app_data, FLOE_CONVERSATION_SCOPE="local", FLOE_BACKEND="replicate", **settings
+        ) as url:
+            open_app_page(page, url, "Ask your data")
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_text("Sample retail database").click()
+            ask = page.get_by_test_id("stChatInputTextArea")
+            ask.fill(SALES_BY_MONTH)
+            ask.press("Enter")
+            expect(page.get_by_text("The highest sales is")).to_be_visible(timeout=120_000)
+
+            sidebar.get_by_text("Upload CSV/Parquet").click()
+            sidebar.locator("input[type=file]").set_input_files(
+                {"name": "orders.csv", "mimeType": "text/csv", "buffer": ORDERS_CSV}
+            )
+            expect(page.get_by_text("Schema: 1 tables")).to_be_visible(timeout=60_000)
+            ask.fill(QUESTION)
+            ask.press("Enter")
+            expect(page.get_by_text("country is Germany")).to_be_visible(timeout=120_000)
+            wait_until_idle(page)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+            assert len(replicate.creates()) == 5
+    finally:
+        replicate.stop()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sql_agent.agent import SqlAgent, backend_generator
+from backends.text_generator import TextGenerator
+from sql_agent.agent import SqlAgent
 from sql_agent.evaluation.scoring import results_match
 from sql_agent.semantic import sample_semantic_model
 
@@ -30,9 +31,7 @@ QUESTIONS = {
 
 @pytest.fixture(scope="module")
 def agent(qwen_backend, sample_source):
-    return SqlAgent(
-        sample_source, backend_generator(qwen_backend), sample_semantic_model(), use_verified=False
-    )
+    return SqlAgent(sample_source, TextGenerator(qwen_backend), sample_semantic_model(), use_verified=False)
 
 
 @pytest.mark.parametrize("question", list(QUESTIONS))

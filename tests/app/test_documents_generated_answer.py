@@ -1,0 +1,41 @@
+"""The Documents page with a generative backend: the answer streams through the page's own `on_delta`
+into the page and is kept with its citations. The backend is the real Replicate provider against the
+protocol STAND-IN for Replicate's API (the embedded default answers extractively, without streaming)."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.app.chat_apptest import ENTRY
+from tests.backends.standins import ReplicateStandIn, Reply
+from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+
+pytestmark = pytest.mark.timeout(300)
+ROSES = b"# Roses\n\nPrune roses in late winter, just before new growth starts.\n"
+
+
+@pytest.fixture
+def replicate(data_dir, monkeypatch):
+    server = ReplicateStandIn(REPLICATE_TOKEN).start()
+    monkeypatch.setenv("REPLICATE_API_TOKEN", REPLICATE_TOKEN)
+    monkeypatch.setenv("FLOE_REPLICATE_BASE_URL", server.base_url)
+    monkeypatch.setenv("FLOE_BACKEND", "replicate")
+    yield server
+    server.stop()
+
+
+def test_a_generated_answer_streams_into_the_page_with_its_citation(replicate):
+    replicate.script(Reply(tokens=("Prune roses", " in late winter", " [1].")))
+    st.cache_resource.clear()
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.switch_page("views/documents.py").run()
+    at.file_uploader[0].set_value([("roses.md", ROSES, "text/markdown")])
+    next(b for b in at.button if b.label == "Add to the index").click().run()
+    at.text_input[0].set_value("When should I prune roses?")
+    next(b for b in at.button if b.label == "Ask").click().run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    assert any("Prune roses in late winter [1]." in m.value for m in at.markdown)
+    assert "roses.md" in " ".join(str(el.value) for kind in ("markdown", "caption") for el in at.get(kind))
+    assert len(replicate.creates()) == 1
