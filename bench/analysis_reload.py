@@ -16,9 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conversations import ConversationStore  # noqa: E402
-from sql_agent.agent import SqlAgent  # noqa: E402
-from sql_agent.analysis_store import AnalysisStore  # noqa: E402
-from sql_agent.sources import SAMPLE, open_source  # noqa: E402
+from sql_agent.analyses.store import AnalysisStore  # noqa: E402
+from sql_agent.execution.sources import SAMPLE, open_source  # noqa: E402
+from sql_agent.generation.agent import SqlAgent  # noqa: E402
 
 SQL = (
     "SELECT o.order_id, o.order_date, o.channel, o.status, sum(i.quantity * i.unit_price) AS amount "

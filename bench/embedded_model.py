@@ -69,10 +69,10 @@ def main() -> int:
     print(f"after chat: {memory()}")
 
     from backends.text_generator import TextGenerator
-    from sql_agent.agent import SqlAgent
-    from sql_agent.sample_db import ensure_sample_db
-    from sql_agent.semantic import sample_semantic_model
-    from sql_agent.sources import DuckDBSource
+    from sql_agent.execution.sample_db import ensure_sample_db
+    from sql_agent.execution.sources import DuckDBSource
+    from sql_agent.generation.agent import SqlAgent
+    from sql_agent.semantic.model import sample_semantic_model
 
     source = DuckDBSource(ensure_sample_db())
     agent = SqlAgent(source, TextGenerator(backend), sample_semantic_model())

@@ -16,11 +16,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backends import ChatParams, Message, create_backend, load_settings  # noqa: E402
-from sql_agent import prompts  # noqa: E402
-from sql_agent.grammar import sql_grammar  # noqa: E402
-from sql_agent.linking import link_schema  # noqa: E402
-from sql_agent.sample_db import ensure_sample_db  # noqa: E402
-from sql_agent.sources import DuckDBSource  # noqa: E402
+from sql_agent.execution.sample_db import ensure_sample_db  # noqa: E402
+from sql_agent.execution.sources import DuckDBSource  # noqa: E402
+from sql_agent.generation import prompts  # noqa: E402
+from sql_agent.generation.grammar import sql_grammar  # noqa: E402
+from sql_agent.generation.linking import link_schema  # noqa: E402
 
 QUESTION = "What were total sales by month in 2023?"
 

@@ -26,7 +26,13 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sql_agent.sandbox import DatabaseError, DuckDBSandbox, QueryTimeout, SandboxLimits, sandbox_config  # noqa: E402
+from sql_agent.execution.sandbox import (  # noqa: E402
+    DatabaseError,
+    DuckDBSandbox,
+    QueryTimeout,
+    SandboxLimits,
+    sandbox_config,
+)
 
 HEAVY = {
     "huge range": "SELECT count(*) FROM range(1000000000000)",

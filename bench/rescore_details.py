@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_agent.evaluation.harness import EVAL_LIMITS, gold_result  # noqa: E402
 from sql_agent.evaluation.scoring import results_match  # noqa: E402
 from sql_agent.evaluation.suites import default_eval_dir, load_suite  # noqa: E402
-from sql_agent.sources import DuckDBSource  # noqa: E402
-from sql_agent.validate import check_sql  # noqa: E402
+from sql_agent.execution.sources import DuckDBSource  # noqa: E402
+from sql_agent.safety.validate import check_sql  # noqa: E402
 
 
 def rescore(records: list[dict], items: dict, sources: dict, golds: dict) -> dict:

@@ -28,14 +28,14 @@ from sqlglot import exp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sql_agent.agent import SqlAgent  # noqa: E402
 from sql_agent.evaluation.suites import default_eval_dir, load_suite  # noqa: E402
-from sql_agent.linking import link_schema  # noqa: E402
-from sql_agent.sandbox import SandboxLimits  # noqa: E402
+from sql_agent.execution.sandbox import SandboxLimits  # noqa: E402
+from sql_agent.execution.sources import DuckDBSource  # noqa: E402
+from sql_agent.generation.agent import SqlAgent  # noqa: E402
+from sql_agent.generation.linking import link_schema  # noqa: E402
+from sql_agent.generation.similarity import prepare  # noqa: E402
+from sql_agent.safety.validate import check_sql  # noqa: E402
 from sql_agent.schema import Column, Schema, Table  # noqa: E402
-from sql_agent.similarity import prepare  # noqa: E402
-from sql_agent.sources import DuckDBSource  # noqa: E402
-from sql_agent.validate import check_sql  # noqa: E402
 
 TOPICS = ["account", "invoice", "shipment", "warehouse", "supplier", "campaign", "ticket", "employee", "payroll",
           "contract", "asset", "vehicle", "sensor", "reading", "patient", "visit", "course", "enrollment", "loan",

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sql_agent.evaluation.harness import EVAL_LIMITS, gold_result  # noqa: E402
 from sql_agent.evaluation.scoring import results_match  # noqa: E402
 from sql_agent.evaluation.suites import default_eval_dir, half_of, load_suite  # noqa: E402
-from sql_agent.sandbox import DatabaseError, QueryTimeout  # noqa: E402
-from sql_agent.semantic import SemanticModel, VerifiedQuery, match_verified  # noqa: E402
-from sql_agent.sources import DuckDBSource  # noqa: E402
+from sql_agent.execution.sandbox import DatabaseError, QueryTimeout  # noqa: E402
+from sql_agent.execution.sources import DuckDBSource  # noqa: E402
+from sql_agent.semantic.model import SemanticModel, VerifiedQuery, match_verified  # noqa: E402
 
 
 def reuse_figures(suite_name: str, eval_dir: Path) -> dict:

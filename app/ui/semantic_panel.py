@@ -10,10 +10,10 @@ import streamlit as st
 
 from backends import BackendError
 from backends.data_folder import DataFolderUnwritable
-from sql_agent.semantic import parse_semantic_model
-from sql_agent.semantic_draft import describe_with_model, draft_semantic_model, to_yaml
-from sql_agent.semantic_edit import add_verified_query, remove_verified_query
-from sql_agent.semantic_store import (
+from sql_agent.semantic.draft import describe_with_model, draft_semantic_model, to_yaml
+from sql_agent.semantic.edit import add_verified_query, remove_verified_query
+from sql_agent.semantic.model import parse_semantic_model
+from sql_agent.semantic.store import (
     BUNDLED,
     DRAFT,
     SAVED,

@@ -15,15 +15,15 @@ from app.ui.owner import conversation_owner, single_local_user
 from app.ui.semantic_panel import semantic_for, semantic_panel, verify_button
 from backends import BackendError
 from backends.data_folder import DataFolderUnwritable
-from sql_agent.agent import SqlAgent, failed_answer
-from sql_agent.analysis_store import SavedTurn, follow_up_context
-from sql_agent.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
-from sql_agent.sample_db import ensure_sample_db
-from sql_agent.sandbox import DatabaseError, SandboxLimits
-from sql_agent.semantic import described_schema
-from sql_agent.sources import SAMPLE as SAMPLE_KEY
-from sql_agent.sources import DuckDBSource
-from sql_agent.uploads import load_uploads
+from sql_agent.analyses.store import SavedTurn, follow_up_context
+from sql_agent.execution.sample_db import ensure_sample_db
+from sql_agent.execution.sandbox import DatabaseError, SandboxLimits
+from sql_agent.execution.sources import SAMPLE as SAMPLE_KEY
+from sql_agent.execution.sources import DuckDBSource
+from sql_agent.execution.uploads import load_uploads
+from sql_agent.generation.agent import SqlAgent, failed_answer
+from sql_agent.safety.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
+from sql_agent.semantic.model import described_schema
 
 SAMPLE, DUCKDB_FILE, UPLOAD, SNOWFLAKE = (
     "Sample retail database",
@@ -45,7 +45,7 @@ def duckdb_source(path: str, name: str | None = None, key: str | None = None) ->
 
 @st.cache_resource(show_spinner="Connecting to Snowflake…", max_entries=2)
 def snowflake_source():
-    from sql_agent.snowflake_source import SnowflakeSource
+    from sql_agent.execution.snowflake_source import SnowflakeSource
 
     return SnowflakeSource.from_environment(secrets=snowflake_connection_secrets())
 

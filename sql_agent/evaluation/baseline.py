@@ -9,12 +9,12 @@ import time
 
 from backends import Message
 
-from ..agent import AgentAnswer, Attempt, Generate
-from ..extract import extract_sql
-from ..policy import check_policy
-from ..prompts import render_table
-from ..sandbox import DatabaseError, QueryTimeout
-from ..sources import Source
+from ..execution.sandbox import DatabaseError, QueryTimeout
+from ..execution.sources import Source
+from ..generation.agent import AgentAnswer, Attempt, Generate
+from ..generation.extract import extract_sql
+from ..generation.prompts import render_table
+from ..safety.policy import check_policy
 
 BARE_SYSTEM = "You write {dialect} SQL. Reply with one SQL query in a ```sql code block."
 BARE_USER = "{ddl}\n\nQuestion: {question}"

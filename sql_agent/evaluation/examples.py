@@ -6,13 +6,13 @@ user would have saved after checking the model's answers to the first half of a 
 from __future__ import annotations
 
 import dataclasses
-import re
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from ..generation.extract import normalised_sql
 from ..schema import Schema
-from ..semantic import SemanticModel, VerifiedQuery, model_from_data, normalise_question
-from ..semantic_draft import draft_semantic_model
+from ..semantic.draft import draft_semantic_model
+from ..semantic.model import SemanticModel, VerifiedQuery, model_from_data, normalise_question
 from .suites import EvalItem
 
 NEAR_DUPLICATE = 0.9
@@ -21,12 +21,12 @@ NEAR_DUPLICATE = 0.9
 def example_model(item: EvalItem, items: list[EvalItem]) -> SemanticModel:
     """A semantic model holding only verified queries: the item's pool of examples."""
     asked = normalise_question(item.question)
-    own_gold = {_normalise_sql(g) for g in item.gold}
+    own_gold = {normalised_sql(g) for g in item.gold}
     pool = []
     for other in items:
         if other.db_path != item.db_path or other.key == item.key:
             continue
-        if own_gold & {_normalise_sql(g) for g in other.gold}:
+        if own_gold & {normalised_sql(g) for g in other.gold}:
             continue
         if SequenceMatcher(None, asked, normalise_question(other.question)).ratio() >= NEAR_DUPLICATE:
             continue
@@ -59,7 +59,3 @@ def drafted_model(schema: Schema, name: str) -> SemanticModel:
 def with_queries_of(draft: SemanticModel, queries: SemanticModel | None) -> SemanticModel:
     """The draft holding the examples or verified queries of `queries`."""
     return dataclasses.replace(draft, verified_queries=queries.verified_queries if queries else ())
-
-
-def _normalise_sql(sql: str) -> str:
-    return re.sub(r"\s+", " ", sql.strip().rstrip(";")).lower()

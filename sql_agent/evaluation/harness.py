@@ -12,11 +12,11 @@ from pathlib import Path
 
 import sqlglot
 
-from ..agent import SqlAgent
-from ..sandbox import DatabaseError, QueryTimeout, SandboxLimits
-from ..semantic import SemanticModel
-from ..sources import DuckDBSource
-from ..validate import check_sql
+from ..execution.sandbox import DatabaseError, QueryTimeout, SandboxLimits
+from ..execution.sources import DuckDBSource
+from ..generation.agent import SqlAgent
+from ..safety.validate import check_sql
+from ..semantic.model import SemanticModel
 from .baseline import bare_answer
 from .examples import drafted_model, example_model, verified_models, with_queries_of
 from .faults import RepairOracle, inject_fault

@@ -15,8 +15,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..policy import check_policy
-from ..sample_db import data_dir
+from ..execution.sample_db import data_dir
+from ..safety.policy import check_policy
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from conversations import ConversationStore
 from rag.ingest import ingest_file
 from rag.paths import store_path
 from rag.store import Store
-from tests.conftest import running_app
+from tests.conftest import open_app_page, running_app
 from tests.host_rewriting_proxy import host_rewriting_proxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,8 +52,7 @@ def test_the_duckdb_file_source_opens_only_the_allowed_folder(page, app_data, tm
         conn.execute("CREATE TABLE salaries (name VARCHAR, salary DOUBLE)")
 
     with running_app(app_data, FLOE_DUCKDB_DIR=str(allowed)) as url:
-        page.goto(url)
-        page.get_by_role("link", name="Ask your data").click(timeout=90_000)
+        open_app_page(page, url, "Ask your data")
         page.get_by_test_id("stSidebar").get_by_text("DuckDB file").click()
         path_box = page.get_by_label("File name, in the folder this app allows")
         for outside in ("../private/payroll.duckdb", str(private / "payroll.duckdb")):

@@ -9,25 +9,14 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.app.chat_apptest import ENTRY
-from tests.backends.standins import ReplicateStandIn, Reply
-from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+from tests.backends.standins import Reply
 
 pytestmark = pytest.mark.timeout(300)
 ROSES = b"# Roses\n\nPrune roses in late winter, just before new growth starts.\n"
 
 
-@pytest.fixture
-def replicate(data_dir, monkeypatch):
-    server = ReplicateStandIn(REPLICATE_TOKEN).start()
-    monkeypatch.setenv("REPLICATE_API_TOKEN", REPLICATE_TOKEN)
-    monkeypatch.setenv("FLOE_REPLICATE_BASE_URL", server.base_url)
-    monkeypatch.setenv("FLOE_BACKEND", "replicate")
-    yield server
-    server.stop()
-
-
-def test_a_generated_answer_streams_into_the_page_with_its_citation(replicate):
-    replicate.script(Reply(tokens=("Prune roses", " in late winter", " [1].")))
+def test_a_generated_answer_streams_into_the_page_with_its_citation(replicate_backend):
+    replicate_backend.script(Reply(tokens=("Prune roses", " in late winter", " [1].")))
     st.cache_resource.clear()
     at = AppTest.from_file(ENTRY, default_timeout=120)
     at.switch_page("views/documents.py").run()
@@ -38,4 +27,4 @@ def test_a_generated_answer_streams_into_the_page_with_its_citation(replicate):
     assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
     assert any("Prune roses in late winter [1]." in m.value for m in at.markdown)
     assert "roses.md" in " ".join(str(el.value) for kind in ("markdown", "caption") for el in at.get(kind))
-    assert len(replicate.creates()) == 1
+    assert len(replicate_backend.creates()) == 1

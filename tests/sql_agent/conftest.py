@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sql_agent.sample_db import ensure_sample_db
-from sql_agent.sandbox import SandboxLimits
-from sql_agent.sources import DuckDBSource
+from sql_agent.execution.sample_db import ensure_sample_db
+from sql_agent.execution.sandbox import SandboxLimits
+from sql_agent.execution.sources import DuckDBSource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"

@@ -7,13 +7,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from backends.errors import UNEXPECTED_ERROR
-from sql_agent.agent import SqlAgent
+from sql_agent.generation.agent import SqlAgent
 from tests.app.test_unexpected_errors import assert_told_plainly, boom
-from tests.backends.standins import ReplicateStandIn, Reply
-from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
+from tests.backends.standins import Reply
 
 from .conftest import REPO_ROOT
-from .test_model_path import ORDERS_CSV, QUESTION, REPLIES
+from .generation.test_model_path import ORDERS_CSV, QUESTION, REPLIES
 
 PAGE = str(REPO_ROOT / "app" / "views" / "ask_data.py")
 
@@ -128,22 +127,14 @@ SALES_SQL = (
 )
 
 
-@pytest.fixture
-def replicate(data_dir, monkeypatch):
-    """The page's backend: the real Replicate provider against the protocol STAND-IN for its API,
-    whose replies each test scripts."""
-    server = ReplicateStandIn(REPLICATE_TOKEN).start()
-    monkeypatch.setenv("REPLICATE_API_TOKEN", REPLICATE_TOKEN)
-    monkeypatch.setenv("FLOE_REPLICATE_BASE_URL", server.base_url)
-    monkeypatch.setenv("FLOE_BACKEND", "replicate")
-    yield server
-    server.stop()
-
-
-def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(sample_db_path, data_dir, replicate):
+def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(
+    sample_db_path, data_dir, replicate_backend
+):
     """The crash a new user met: the sample database's question first, then an uploaded CSV whose
     first query fails and comes back twice from the model (the sampled retry and the hint both run)."""
-    replicate.script(Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)), *(Reply(tokens=(r,)) for r in REPLIES))
+    replicate_backend.script(
+        Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)), *(Reply(tokens=(r,)) for r in REPLIES)
+    )
     at = open_page(sample_db_path, data_dir)
     at.chat_input[0].set_value(SALES_BY_MONTH).run()
     assert not at.exception, at.exception
@@ -156,7 +147,7 @@ def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(sample_db_p
     assert at.dataframe[-1].value.iloc[0]["country"] == "Germany"
     assert any("Germany" in m.value for m in at.markdown)
     assert any("replicate does not take min_p, seed" in c.value for c in at.caption)
-    prompts = [r.json()["input"]["prompt"] for r in replicate.creates()]
+    prompts = [r.json()["input"]["prompt"] for r in replicate_backend.creates()]
     assert len(prompts) == 5
     assert "order_items" not in prompts[1], "the sample's SQL is not carried over to another source"
 
@@ -174,13 +165,15 @@ def test_an_unexpected_error_keeps_the_question_with_retry(app, monkeypatch, cap
     assert asked == ["How many customers are there?"], "Retry asks the kept question again"
 
 
-def test_describe_with_the_model_goes_through_the_pages_generator(sample_db_path, data_dir, replicate):
+def test_describe_with_the_model_goes_through_the_pages_generator(
+    sample_db_path, data_dir, replicate_backend
+):
     """The semantic panel hands describe_with_model the page's own generator and progress bar."""
     described = (
         '{"description": "One row per order line of the shop.", "synonyms": ["sales"], '
         '"columns": {"unit_price": {"description": "Price of one unit", "synonyms": ["price"]}}}'
     )
-    replicate.script(Reply(tokens=(described,)))
+    replicate_backend.script(Reply(tokens=(described,)))
     at = open_page(sample_db_path, data_dir)
     _upload(at, ("orders.csv", ORDERS_CSV))
     next(t for t in at.toggle if t.label == "Edit the YAML").set_value(True).run()
@@ -188,4 +181,4 @@ def test_describe_with_the_model_goes_through_the_pages_generator(sample_db_path
     assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
     editor = next(t for t in at.text_area if t.label == "Semantic model (YAML)").value
     assert "One row per order line of the shop." in editor and "Price of one unit" in editor
-    assert replicate.creates()[0].json()["input"]["max_new_tokens"] == 600
+    assert replicate_backend.creates()[0].json()["input"]["max_new_tokens"] == 600

@@ -13,17 +13,15 @@ from tests.backends.standins import ReplicateStandIn, Reply
 from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
 from tests.conftest import ARTIFACTS, open_app_page, running_app, wait_until_idle
 
+from .generation.test_model_path import ORDERS_CSV, QUESTION, REPLIES
 from .test_ask_data_page import SALES_BY_MONTH, SALES_SQL
-from .test_model_path import ORDERS_CSV, QUESTION, REPLIES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_suggested_question_shows_table_and_chart(page, app_data, sample_db_path, app_server):
     shutil.copy(sample_db_path, app_data / sample_db_path.name)  # built once per run, not per app
-    page.goto(app_server)
-    page.get_by_role("link", name="Ask your data").click(timeout=120_000)
-    expect(page.get_by_role("heading", name="Ask your data")).to_be_visible(timeout=120_000)
+    open_app_page(page, app_server, "Ask your data")
     page.get_by_test_id("stSidebar").get_by_text("Sample retail database").click()
     page.get_by_role("button", name="How many orders came through each sales channel?").click()
     table = page.get_by_test_id("stDataFrame").last
@@ -55,8 +53,7 @@ def test_a_question_waiting_for_the_model_shows_its_place(browser, app_data, sam
         streamed = chat.get_by_test_id("stChatMessage").nth(1).get_by_test_id("stMarkdown").first
         expect(streamed).to_have_text(re.compile(r"\w+\W+\w+\W+\w+"), timeout=120_000)
 
-        asking.goto(app_server)
-        asking.get_by_role("link", name="Ask your data").click(timeout=120_000)
+        open_app_page(asking, app_server, "Ask your data")
         asking.get_by_test_id("stSidebar").get_by_text("Sample retail database").click()
         question = asking.get_by_test_id("stChatInputTextArea")
         question.fill("How many customers are there?")  # not a verified query: it needs the model

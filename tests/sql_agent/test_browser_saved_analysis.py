@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.app.test_browser_crash import serve
+from tests.conftest import open_app_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,9 +21,7 @@ def test_an_analysis_is_still_there_after_a_reload(page, tmp_path, sample_db_pat
     shutil.copy(sample_db_path, tmp_path / sample_db_path.name)  # the server's own data folder
     url, server = serve(tmp_path, "saved-analysis.log")
     with server:
-        page.goto(url)
-        page.get_by_role("link", name="Ask your data").click(timeout=120_000)
-        expect(page.get_by_role("heading", name="Ask your data")).to_be_visible(timeout=120_000)
+        open_app_page(page, url, "Ask your data")
         page.get_by_role("button", name=QUESTION).click()
         answer = page.get_by_text(re.compile(r"The highest revenue is"))
         expect(answer).to_be_visible(timeout=120_000)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.app.test_browser_crash import serve
+from tests.conftest import open_app_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,9 +22,7 @@ def test_a_verified_answer_survives_a_reload_and_answers_the_same_question(page,
     shutil.copy(sample_db_path, tmp_path / sample_db_path.name)
     url, server = serve(tmp_path, "verify.log")
     with server:
-        page.goto(url)
-        page.get_by_role("link", name="Ask your data").click(timeout=120_000)
-        expect(page.get_by_role("heading", name="Ask your data")).to_be_visible(timeout=120_000)
+        open_app_page(page, url, "Ask your data")
         page.get_by_role("button", name=SUGGESTED).click()
         sql_box = page.get_by_label("SQL (edit and re-run)")
         expect(sql_box).to_be_visible(timeout=120_000)

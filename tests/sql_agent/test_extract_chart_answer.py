@@ -3,9 +3,9 @@
 import altair as alt
 import pytest
 
-from sql_agent.answer import is_grounded, summarise
-from sql_agent.chart import choose_chart
-from sql_agent.extract import extract_sql
+from sql_agent.answers.chart import choose_chart
+from sql_agent.answers.summary import is_grounded, summarise
+from sql_agent.generation.extract import extract_sql
 from sql_agent.results import QueryResult
 
 

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sql_agent.sample_db import sample_db_path as data_dir_sample_path
+from sql_agent.execution.sample_db import sample_db_path as data_dir_sample_path
 
 from .conftest import REPO_ROOT
 

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sql_agent.semantic_store import SemanticStore
+from sql_agent.semantic.store import SemanticStore
 from tests.conftest import free_port
 
 from .conftest import REPO_ROOT
@@ -89,7 +89,7 @@ def test_verify_then_the_same_question_is_answered_by_its_sql_without_the_model(
 
 
 def app_sample_db():
-    from sql_agent.sample_db import sample_db_path
+    from sql_agent.execution.sample_db import sample_db_path
 
     return sample_db_path()
 

@@ -1,0 +1,294 @@
+"""The agent: the short loop that links the schema, asks the model, checks and runs the SQL, repairs
+it on failure (at most `max_repairs` times), and writes the answer, chart and follow-ups.
+
+The model is any callable `generate(messages, **options) -> str`, so tests can script its replies;
+every backend is reached through one adapter, `backends.text_generator.TextGenerator`, which the page,
+the CLI and the evaluation harness share.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from backends import Message
+
+from ..answers.chart import choose_chart
+from ..answers.summary import follow_ups, summarise
+from ..execution.sandbox import DatabaseError, QueryTimeout
+from ..execution.sources import Source
+from ..results import QueryResult
+from ..safety.validate import DEFAULT_ROW_CAP, Checked, check_sql
+from ..semantic.model import SemanticModel, closest_examples, described_schema, match_verified
+from . import prompts
+from .extract import extract_sql, normalised_sql
+from .grammar import sql_grammar
+from .linking import DEFAULT_TOKEN_BUDGET, SchemaSlice, estimate_tokens, link_schema
+from .repair import repair_notes
+
+Generate = Callable[..., str]  # generate(messages, **options) -> reply; options: grammar, temperature, seed
+# Sampling for candidates and for a repair that repeated itself. min_p = 0: llama.cpp's default keeps
+# only tokens at least 5% as likely as the best, which leaves a reply the model is sure of (a repair
+# copying the failed query) no way out.
+SAMPLING = {"temperature": 0.8, "min_p": 0.0}
+
+
+@dataclass
+class Attempt:
+    number: int  # 1 = first try; 2.. = repairs
+    reply: str  # the model's text ("" for verified and user-written SQL)
+    sql: str | None  # the SQL found in the reply
+    outcome: str  # "ok" | "no_sql" | "blocked" | "invalid" | "db_error" | "backend_error" | "error"
+    message: str = ""  # why it failed, as sent back to the model
+    final_sql: str | None = None  # what ran (after translation and row cap)
+    model_s: float = 0.0
+
+
+@dataclass
+class AgentAnswer:
+    question: str
+    attempts: list[Attempt] = field(default_factory=list)
+    result: QueryResult | None = None
+    verified: str | None = None  # name of the verified query used, if any
+    summary: str = ""
+    chart: dict | None = None
+    follow_ups: list[str] = field(default_factory=list)
+    schema_slice: SchemaSlice | None = None
+    messages: list[Message] = field(default_factory=list)  # the last prompt sent to the model
+    trace: list[str] = field(default_factory=list)  # what the backend left out (a seed it cannot take)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+    @property
+    def sql(self) -> str | None:
+        last = self.attempts[-1] if self.attempts else None
+        return last.final_sql or last.sql if last else None
+
+    @property
+    def error(self) -> str:
+        return "" if self.ok or not self.attempts else self.attempts[-1].message
+
+
+@dataclass
+class SqlAgent:
+    source: Source
+    generate: Generate | None = None
+    semantic: SemanticModel | None = None
+    max_repairs: int = 2
+    token_budget: int = DEFAULT_TOKEN_BUDGET
+    row_cap: int = DEFAULT_ROW_CAP
+    max_rows: int | None = None  # rows fetched for display (default: the source's limit)
+    use_verified: bool = True
+    examples: int = 5  # verified queries shown as examples, closest first (5: defog +4.3 points over 3)
+    constrain: bool = False  # decode under a grammar of the linked tables' names (embedded backend only)
+    candidates: int = 1  # > 1: execution-guided selection among this many replies
+    # Repair in a new one-message prompt holding the failed query and its error, rather than as the
+    # next turn of the chat: told "that failed" in a chat, the 1.5B model often sends its reply again.
+    repair_fresh: bool = True
+
+    def ask(self, question: str, history: tuple[str, str] | None = None) -> AgentAnswer:
+        """Answer `question`; `history` is the previous (question, SQL) of this conversation."""
+        started = time.perf_counter()
+        answer = AgentAnswer(question)
+        model_s = 0.0
+        schema = self.source.schema
+
+        verified, _ = match_verified(question, self.semantic) if self.use_verified else (None, 0.0)
+        if verified:
+            answer.verified = verified.name
+            self._try(answer, 1, "", verified.sql)
+        else:
+            synonyms = self.semantic.synonyms_by_table() if self.semantic else None
+            examples = closest_examples(question, self.semantic, self.examples)
+            # the examples and the earlier turn share the budget with the schema: a repair prompt
+            # repeats them all, and long verified queries once pushed it past a 4k context
+            beside = estimate_tokens(prompts.user_prompt(question, "", examples, history))
+            budget = max(self.token_budget - beside, self.token_budget // 2)
+            answer.schema_slice = link_schema(question, self._described(schema), budget, synonyms)
+            messages = [
+                Message("system", prompts.system_prompt(self.source.dialect)),
+                Message("user", prompts.user_prompt(question, answer.schema_slice.text, examples, history)),
+            ]
+            if self.generate is None:
+                raise ValueError("This question needs a model, and the agent has none.")
+            options = {}
+            if self.constrain:
+                tables = [t for n in answer.schema_slice.tables if (t := schema.table(n))]
+                options["grammar"] = sql_grammar(tables)
+            first = list(messages)
+            notes: list[str] = []
+            for number in range(1, self.max_repairs + 2):
+                answer.messages = list(messages)
+                if number == 1 and self.candidates > 1:
+                    reply, attempt, spent = self._first_of_candidates(answer, messages, options)
+                else:
+                    t0 = time.perf_counter()
+                    reply = self.generate(messages, **options)
+                    if number > 1 and _repeats(extract_sql(reply), answer.attempts):
+                        reply = self._unrepeated(messages, first, answer.attempts, notes, number, options)
+                    spent = time.perf_counter() - t0
+                    attempt = self._try(answer, number, reply, extract_sql(reply), spent)
+                model_s += spent
+                if attempt.outcome == "ok":
+                    break
+                notes = repair_notes(attempt.sql, attempt.message, self._described(schema), question)
+                if self.repair_fresh:
+                    retry = prompts.retry_prompt(attempt.sql or reply, attempt.message, notes)
+                    messages = [*first[:-1], Message("user", first[-1].content + retry)]
+                else:
+                    messages += [
+                        Message("assistant", reply),
+                        Message("user", prompts.repair_prompt(attempt.message, notes)),
+                    ]
+
+        self._finish(answer, schema)
+        if take_trace := getattr(self.generate, "take_trace", None):
+            answer.trace = take_trace()
+        total = time.perf_counter() - started
+        answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
+        return answer
+
+    def _unrepeated(self, messages, first, attempts: list[Attempt], notes, number: int, options) -> str:
+        """A reply other than the failed query the model just sent back. Sampled once first; if that
+        repeats too, the question is asked again without the query, the error and notes as a hint:
+        shown its own query, the 1.5B model copies it even when sampling and told the fix."""
+        reply = self.generate(messages, **options, **SAMPLING, seed=number)
+        if not _repeats(extract_sql(reply), attempts):
+            return reply
+        hint = prompts.hint_prompt(attempts[-1].message, notes)
+        hinted = [*first[:-1], Message("user", first[-1].content + hint)]
+        reply = self.generate(hinted, **options)
+        if _repeats(extract_sql(reply), attempts):
+            reply = self.generate(hinted, **options, **SAMPLING, seed=number)
+        return reply
+
+    def _first_of_candidates(self, answer: AgentAnswer, messages, options) -> tuple[str, Attempt, float]:
+        """Execution-guided selection: the greedy reply and up to `candidates - 1` sampled ones, each
+        checked and run; the result most of them agree on wins (ties: the earlier reply). Stops as
+        soon as two runnable replies agree. Returns the chosen reply, its attempt and model seconds."""
+        trials: list[tuple[str, Attempt, AgentAnswer]] = []
+        spent = 0.0
+        for i in range(self.candidates):
+            sampling = {} if i == 0 else {**SAMPLING, "seed": i}
+            t0 = time.perf_counter()
+            reply = self.generate(messages, **options, **sampling)
+            spent += time.perf_counter() - t0
+            trial = AgentAnswer(answer.question)
+            attempt = self._try(trial, 1, reply, extract_sql(reply), time.perf_counter() - t0)
+            trials.append((reply, attempt, trial))
+            if _agreeing(trials):
+                break
+        reply, attempt, trial = _by_agreement(trials)
+        answer.attempts.append(attempt)
+        answer.result = trial.result
+        return reply, attempt, spent
+
+    def _described(self, schema):
+        """The schema the prompt shows: with semantic descriptions, built once per schema."""
+        cached = self.__dict__.get("_described_schema")
+        if cached is None or cached[0] is not schema:
+            cached = (schema, described_schema(schema, self.semantic))
+            self.__dict__["_described_schema"] = cached
+        return cached[1]
+
+    def run_sql(self, sql: str, question: str = "") -> AgentAnswer:
+        """Check and run SQL a person wrote or edited, with the same answer, chart and follow-ups."""
+        started = time.perf_counter()
+        answer = AgentAnswer(question)
+        self._try(answer, 1, "", sql)
+        self._finish(answer, self.source.schema)
+        total = time.perf_counter() - started
+        answer.timings = {"total_s": total, "model_s": 0.0, "agent_s": total}
+        return answer
+
+    def _try(
+        self, answer: AgentAnswer, number: int, reply: str, sql: str | None, model_s: float = 0.0
+    ) -> Attempt:
+        attempt = Attempt(number, reply, sql, "ok", model_s=model_s)
+        answer.attempts.append(attempt)
+        if not sql:
+            attempt.outcome = "no_sql"
+            attempt.message = (
+                "The reply contained no SQL query. Reply with one SELECT query in a ```sql block."
+            )
+            return attempt
+        checked: Checked = check_sql(
+            sql, self.source.dialect, self.source.schema, row_cap=self.row_cap, question=answer.question
+        )
+        if not checked.allowed:
+            attempt.outcome, attempt.message = checked.outcome, checked.reason
+            return attempt
+        attempt.final_sql = checked.sql
+        try:
+            answer.result = self.source.run(checked.sql, self.max_rows)
+        except (DatabaseError, QueryTimeout) as err:
+            attempt.outcome, attempt.message = "db_error", str(err).split("\n\n")[0][:600]
+        return attempt
+
+    def _finish(self, answer: AgentAnswer, schema) -> None:
+        if not answer.result:
+            return
+        answer.summary = summarise(answer.result)
+        answer.chart = choose_chart(answer.result)
+        tables = (
+            list(answer.schema_slice.tables) if answer.schema_slice else _tables_in(answer.sql or "", schema)
+        )
+        suggested = self.semantic.suggested_questions if self.semantic else []
+        answer.follow_ups = follow_ups(
+            answer.question or "This", answer.sql or "", answer.result, schema, tables, suggested
+        )
+
+
+def failed_answer(question: str, message: str, outcome: str = "backend_error") -> AgentAnswer:
+    """A question that could not be worked through (the backend failed, or something unforeseen):
+    kept with the reason, so the analysis loses nothing and the person can ask again or write the
+    SQL and run it."""
+    return AgentAnswer(question, [Attempt(1, "", None, outcome, message)])
+
+
+def _tables_in(sql: str, schema) -> list[str]:
+    lowered = sql.lower()
+    return [t.name for t in schema.tables if t.name.lower() in lowered]
+
+
+def _result_key(result: QueryResult) -> tuple:
+    """A result's rows as a multiset, columns in any order, floats rounded: two queries that answer
+    alike share a key even when they name or order their columns differently."""
+
+    def cell(v):
+        return repr(round(v, 6) if isinstance(v, float) else v)
+
+    return tuple(sorted(tuple(sorted(cell(v) for v in row)) for row in result.rows[:1000]))
+
+
+def _groups(trials) -> dict[tuple, list[int]]:
+    groups: dict[tuple, list[int]] = {}
+    for i, (_, attempt, trial) in enumerate(trials):
+        if attempt.outcome == "ok" and trial.result is not None:
+            groups.setdefault(_result_key(trial.result), []).append(i)
+    return groups
+
+
+def _repeats(sql: str | None, attempts: Sequence[Attempt]) -> bool:
+    """The same query as an earlier attempt, spacing and case aside."""
+    if not sql:
+        return False
+    key = normalised_sql(sql)
+    return any(a.sql and normalised_sql(a.sql) == key for a in attempts)
+
+
+def _agreeing(trials) -> bool:
+    return any(len(members) >= 2 for key, members in _groups(trials).items() if key)
+
+
+def _by_agreement(trials):
+    """The trial whose result most runnable trials share, a non-empty result before an empty one."""
+    groups = _groups(trials)
+    if not groups:
+        return trials[0]  # nothing ran: the greedy reply goes on to repair
+    best = max(groups.items(), key=lambda kv: (bool(kv[0]), len(kv[1]), -kv[1][0]))
+    return trials[best[1][0]]
