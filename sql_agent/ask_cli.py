@@ -10,6 +10,7 @@ from backends.text_generator import TextGenerator
 from .answers.summary import format_value
 from .execution.sources import open_source
 from .generation.agent import SqlAgent
+from .grounding import build_value_index
 from .semantic.cli import semantic_store
 from .semantic.store import model_for_source
 
@@ -27,7 +28,8 @@ def ask_command(args) -> int:
     except BackendError as err:
         print(f"Backend error: {err.user_message}", file=sys.stderr)
         return EXIT_FAILED
-    agent = SqlAgent(source, TextGenerator(backend), semantic, max_repairs=args.max_repairs)
+    values = build_value_index(source)  # as the app builds one per source (bounded, sandboxed queries)
+    agent = SqlAgent(source, TextGenerator(backend), semantic, max_repairs=args.max_repairs, values=values)
     try:
         answer = agent.ask(args.question)
     except BackendError as err:
@@ -48,8 +50,11 @@ def render_text(answer) -> str:
         label = "verified query" if answer.verified else f"attempt {a.number}"
         lines.append(f"-- {label}: {a.outcome}" + (f" ({a.message})" if a.message else ""))
     lines += [f"-- note: {note}" for note in answer.trace]
+    lines += [f"-- matched: {match}" for match in answer.matches]
     lines += ["", "SQL:", answer.sql or "(none)", ""]
     if answer.result:
+        if answer.reading:
+            lines += ["What the query does: " + answer.reading, ""]
         lines.append("Result:")
         lines.append(answer.result.to_csv().rstrip("\n"))
         if answer.result.truncation_note:
@@ -75,6 +80,8 @@ def answer_as_dict(answer) -> dict:
         "rows": [[format_value(v) for v in r] for r in result.rows[:50]] if result else None,
         "truncation": result.truncation_note if result else None,
         "answer": answer.summary,
+        "reading": answer.reading,
+        "matches": answer.matches,
         "chart": answer.chart,
         "follow_ups": answer.follow_ups,
         "schema_tables": answer.schema_slice.tables if answer.schema_slice else None,

@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         help="defog: the column descriptions defog ships become column comments the prompt shows",
     )
     ev.add_argument(
+        "--values",
+        action="store_true",
+        help="ground questions and literals in each database's text values (sql_agent/grounding)",
+    )
+    ev.add_argument(
         "--grammar", action="store_true", help="decode under a grammar of the linked schema's names"
     )
     ev.add_argument(

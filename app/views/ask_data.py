@@ -2,6 +2,8 @@
 
 Every turn is saved as part of an analysis (sql_agent/analysis_store.py) and shown from there."""
 
+import re
+
 import streamlit as st
 
 from app.ui import state
@@ -22,6 +24,7 @@ from sql_agent.execution.sources import SAMPLE as SAMPLE_KEY
 from sql_agent.execution.sources import DuckDBSource
 from sql_agent.execution.uploads import load_uploads
 from sql_agent.generation.agent import SqlAgent, failed_answer
+from sql_agent.grounding import IndexBuilder, source_fingerprint
 from sql_agent.safety.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.semantic.model import described_schema
 
@@ -77,9 +80,22 @@ def pick_source():
     return snowflake_source()
 
 
-def show_schema(source, semantic) -> None:
+@st.cache_resource(max_entries=8, show_spinner=False)
+def value_index(key: str, fingerprint: str, _source) -> IndexBuilder:
+    """The source's text values, indexed in the background (no question waits); rebuilt when the
+    source's data changes."""
+    return IndexBuilder(_source)
+
+
+def show_schema(source, semantic, values: IndexBuilder) -> None:
     schema = described_schema(source.schema, semantic)  # the descriptions the prompt sees too
     with st.expander(f"Schema: {len(schema.tables)} tables", icon=":material/schema:"):
+        if values.index is not None:
+            st.caption(f":material/join_inner: Values: {values.index.describe()}.")
+        else:
+            st.caption(
+                f":material/join_inner: Values: {values.error or 'being indexed; questions go on without them'}."
+            )
         for table in schema.tables:
             st.markdown(f"**{table.name}** {table.comment}")
             st.dataframe(
@@ -99,6 +115,8 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
     with st.chat_message("assistant", avatar=":material/table_chart:"):
         if answer.verified:
             st.caption(":material/verified: Verified query from the semantic model")
+        if answer.matches:
+            st.caption(":material/join_inner: Matched: " + "; ".join(answer.matches))
         if turn.source and turn.source != source_name:
             st.caption(f":material/database: Asked of {turn.source}; Re-run uses the source chosen now.")
         with st.expander(f"Attempts: {len(answer.attempts)}", expanded=not answer.ok):
@@ -132,6 +150,9 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
                 st.session_state[state.SQL_PENDING] = answer.question
                 st.rerun()
         else:
+            if answer.reading:
+                reading = re.sub(r"([\\`*_$\[\]<>#|~])", r"\\\1", answer.reading)  # shown as written
+                st.markdown(f":material/menu_book: **What the query does:** {reading}")
             frame = answer.result.to_dataframe()
             st.dataframe(frame, hide_index=True, width="stretch")
             if answer.result.truncation_note:
@@ -193,9 +214,10 @@ if source:
     semantic = found.model
 # A saved analysis is shown from the store as it was: nothing here runs its queries again.
 generate = model_generator(on_queue=queue_place_reporter())
-agent = SqlAgent(source, generate, semantic) if source else None
+values = value_index(source.key, source_fingerprint(source), source) if source else None
+agent = SqlAgent(source, generate, semantic, values=values.index) if source else None
 if source:
-    show_schema(source, semantic)
+    show_schema(source, semantic, values)
     semantic_panel(source, owner, found, generate.with_params(max_tokens=600), read_only)
 if semantic:
     st.caption("Suggested questions")

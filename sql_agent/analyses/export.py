@@ -29,6 +29,8 @@ def to_markdown(analysis: Conversation, turns: list[SavedTurn]) -> str:
                 lines += [*_sql_block(attempt.sql), ""]
         if a.ok:
             lines += ["Final SQL:", "", *_sql_block(a.sql or ""), ""]
+            if a.reading:
+                lines += [f"*What the query does:* {a.reading}", ""]
             lines += [*_table(a.result), ""]
             if a.result.truncation_note:
                 lines += [f"*{a.result.truncation_note}*", ""]

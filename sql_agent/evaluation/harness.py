@@ -15,6 +15,7 @@ import sqlglot
 from ..execution.sandbox import DatabaseError, QueryTimeout, SandboxLimits
 from ..execution.sources import DuckDBSource
 from ..generation.agent import SqlAgent
+from ..grounding import ValueIndex, build_value_index
 from ..safety.validate import check_sql
 from ..semantic.model import SemanticModel
 from .baseline import bare_answer
@@ -76,6 +77,7 @@ def eval_command(args) -> int:
         keys=args.keys.split(",") if args.keys else None,
         constrain=args.grammar,
         candidates=args.candidates,
+        values=args.values,
         half=args.half,
         verified=verified,
         progress=generate_for is not None,
@@ -114,6 +116,7 @@ def run_suite(
     keys=None,
     constrain=False,
     candidates=1,
+    values=False,
     half=None,
     verified=None,
     progress=False,
@@ -124,7 +127,8 @@ def run_suite(
     semantic model, as the app gives a source without a saved one, holds those examples. `described`:
     defog's databases carry defog's column descriptions as comments.
     `constrain`, `candidates`, `repair_fresh`: the agent's grammar, execution-guided selection and
-    one-message repairs. `keys`: only the items with these keys. `spread`: the `limit` items are
+    one-message repairs. `values`: each database's value index grounds questions and literals.
+    `keys`: only the items with these keys. `spread`: the `limit` items are
     taken evenly across the suite rather than from its start (defog's first 25 all ask one
     database). `half`: "first" or
     "second", only that half of the suite (suites.half_of). `verified`: database path -> semantic
@@ -135,6 +139,7 @@ def run_suite(
     items = _subset([i for i in items if i.key in keys] if keys else items, limit, spread)
     skipped = dict(suite.skipped)
     sources: dict[Path, DuckDBSource] = {}
+    indexes: dict[Path, ValueIndex] = {}
     drafted: dict[Path, SemanticModel] = {}
     records = []
     for number, item in enumerate(items, 1):
@@ -177,6 +182,7 @@ def run_suite(
             constrain=constrain,
             candidates=candidates,
             repair_fresh=repair_fresh,
+            values=_value_index(indexes, item.db_path, source) if values else None,
         )
         started = time.perf_counter()
         try:
@@ -244,7 +250,15 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
         "auto_translated": bool(first and first.final_sql and "IFF" in (first.sql or "") and first_ok),
         "latency_s": latency,
         "model_s": answer.timings.get("model_s", 0.0),
+        "matches": answer.matches,
     }
+
+
+def _value_index(indexes: dict, path: Path, source) -> ValueIndex:
+    """Each database's value index, built once (as the app builds one per source)."""
+    if path not in indexes:
+        indexes[path] = build_value_index(source)
+    return indexes[path]
 
 
 def _hallucinated(sql: str, schema) -> bool:

@@ -15,12 +15,20 @@ from dataclasses import dataclass, field
 from backends import Message
 
 from ..answers.chart import choose_chart
+from ..answers.reading import read_query
 from ..answers.summary import follow_ups, summarise
 from ..execution.sandbox import DatabaseError, QueryTimeout
 from ..execution.sources import Source
+from ..grounding import ValueIndex, literal_notes, match_values
 from ..results import QueryResult
 from ..safety.validate import DEFAULT_ROW_CAP, Checked, check_sql
-from ..semantic.model import SemanticModel, closest_examples, described_schema, match_verified
+from ..semantic.model import (
+    SemanticModel,
+    closest_examples,
+    described_schema,
+    match_verified,
+    reading_labels,
+)
 from . import prompts
 from .extract import extract_sql, normalised_sql
 from .grammar import sql_grammar
@@ -52,11 +60,13 @@ class AgentAnswer:
     result: QueryResult | None = None
     verified: str | None = None  # name of the verified query used, if any
     summary: str = ""
+    reading: str = ""  # what the query computes, in words, from its tree (answers.reading)
     chart: dict | None = None
     follow_ups: list[str] = field(default_factory=list)
     schema_slice: SchemaSlice | None = None
     messages: list[Message] = field(default_factory=list)  # the last prompt sent to the model
     trace: list[str] = field(default_factory=list)  # what the backend left out (a seed it cannot take)
+    matches: list[str] = field(default_factory=list)  # the question's words found as values ("Texas → …")
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -89,6 +99,7 @@ class SqlAgent:
     # Repair in a new one-message prompt holding the failed query and its error, rather than as the
     # next turn of the chat: told "that failed" in a chat, the 1.5B model often sends its reply again.
     repair_fresh: bool = True
+    values: ValueIndex | None = None  # the source's text values: matched to the question, literals checked
 
     def ask(self, question: str, history: tuple[str, str] | None = None) -> AgentAnswer:
         """Answer `question`; `history` is the previous (question, SQL) of this conversation."""
@@ -106,13 +117,16 @@ class SqlAgent:
             examples = closest_examples(question, self.semantic, self.examples)
             # the examples and the earlier turn share the budget with the schema: a repair prompt
             # repeats them all, and long verified queries once pushed it past a 4k context
-            beside = estimate_tokens(prompts.user_prompt(question, "", examples, history))
+            matches = match_values(question, self.values)
+            answer.matches = [m.shown() for m in matches]
+            found = [m.note() for m in matches]
+            beside = estimate_tokens(prompts.user_prompt(question, "", examples, history, found))
             budget = max(self.token_budget - beside, self.token_budget // 2)
-            answer.schema_slice = link_schema(question, self._described(schema), budget, synonyms)
-            messages = [
-                Message("system", prompts.system_prompt(self.source.dialect)),
-                Message("user", prompts.user_prompt(question, answer.schema_slice.text, examples, history)),
-            ]
+            # the tables holding the question's values are linked as if the question named them
+            linked_text = " ".join([question, *(f"{m.table} {m.column}" for m in matches)])
+            answer.schema_slice = link_schema(linked_text, self._described(schema), budget, synonyms)
+            user = prompts.user_prompt(question, answer.schema_slice.text, examples, history, found)
+            messages = [Message("system", prompts.system_prompt(self.source.dialect)), Message("user", user)]
             if self.generate is None:
                 raise ValueError("This question needs a model, and the agent has none.")
             options = {}
@@ -131,7 +145,8 @@ class SqlAgent:
                     if number > 1 and _repeats(extract_sql(reply), answer.attempts):
                         reply = self._unrepeated(messages, first, answer.attempts, notes, number, options)
                     spent = time.perf_counter() - t0
-                    attempt = self._try(answer, number, reply, extract_sql(reply), spent)
+                    can_repair = number <= self.max_repairs
+                    attempt = self._try(answer, number, reply, extract_sql(reply), spent, can_repair)
                 model_s += spent
                 if attempt.outcome == "ok":
                     break
@@ -206,7 +221,13 @@ class SqlAgent:
         return answer
 
     def _try(
-        self, answer: AgentAnswer, number: int, reply: str, sql: str | None, model_s: float = 0.0
+        self,
+        answer: AgentAnswer,
+        number: int,
+        reply: str,
+        sql: str | None,
+        model_s: float = 0.0,
+        can_repair: bool = False,
     ) -> Attempt:
         attempt = Attempt(number, reply, sql, "ok", model_s=model_s)
         answer.attempts.append(attempt)
@@ -222,17 +243,32 @@ class SqlAgent:
         if not checked.allowed:
             attempt.outcome, attempt.message = checked.outcome, checked.reason
             return attempt
+        written_by_model = bool(reply)  # a verified or hand-written query is run as it is
+        if written_by_model and (notes := self._literal_notes(sql, proven=True)):
+            attempt.outcome, attempt.message = "invalid", " ".join(notes)
+            return attempt
         attempt.final_sql = checked.sql
         try:
             answer.result = self.source.run(checked.sql, self.max_rows)
         except (DatabaseError, QueryTimeout) as err:
             attempt.outcome, attempt.message = "db_error", str(err).split("\n\n")[0][:600]
+            return attempt
+        # no rows, and a literal is not among its column's values but close to some: say which
+        empty = written_by_model and can_repair and not answer.result.rows
+        if empty and (notes := self._literal_notes(sql, proven=False)):
+            attempt.outcome, attempt.message = "empty", "The query returned no rows. " + " ".join(notes)
+            answer.result = None
         return attempt
+
+    def _literal_notes(self, sql: str, proven: bool) -> list[str]:
+        return literal_notes(sql, self.source.dialect, self.source.schema, self.values, proven)
 
     def _finish(self, answer: AgentAnswer, schema) -> None:
         if not answer.result:
             return
         answer.summary = summarise(answer.result)
+        written = answer.attempts[-1].sql or answer.sql or ""  # as written: before the row cap is added
+        answer.reading = read_query(written, self.source.dialect, reading_labels(self.semantic))
         answer.chart = choose_chart(answer.result)
         tables = (
             list(answer.schema_slice.tables) if answer.schema_slice else _tables_in(answer.sql or "", schema)

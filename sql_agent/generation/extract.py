@@ -57,6 +57,8 @@ def _clean(sql: str) -> str:
 
 
 def normalised_sql(sql: str) -> str:
-    """A query's text with case, spacing and a trailing semicolon set aside: two queries with the same
-    normalised text are the same query (a repair that sent the failed one back, a suite's duplicate)."""
-    return " ".join(sql.strip().rstrip(";").lower().split())
+    """A query's text with case, spacing and a trailing semicolon set aside, its quoted text kept as
+    written: two queries with the same normalised text are the same query (a repair that sent the
+    failed one back, a suite's duplicate gold), and 'Texas' -> 'texas' is a change."""
+    parts = re.split(r"('(?:[^']|'')*')", sql.strip().rstrip(";"))
+    return " ".join("".join(p if i % 2 else p.lower() for i, p in enumerate(parts)).split())

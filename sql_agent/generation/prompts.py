@@ -38,6 +38,10 @@ Examples of good queries on this database:
 """
 EXAMPLE_ITEM = "-- {question}\n{sql}\n"
 
+VALUES = """
+Values from the question, as the database stores them:
+{items}"""
+
 HISTORY = """
 Earlier in this conversation the user asked: {question}
 and this SQL answered it:
@@ -81,14 +85,20 @@ def system_prompt(dialect: str) -> str:
     )
 
 
-def user_prompt(question: str, schema_text: str, examples=(), history=None) -> str:
+def user_prompt(question: str, schema_text: str, examples=(), history=None, values=()) -> str:
+    """`values`: notes on the question's words that are values of the database ("'texas' is a value
+    of state.state_name"), placed just before the question."""
     example_text = ""
     if examples:
         items = "\n".join(EXAMPLE_ITEM.format(question=e.question, sql=e.sql.strip()) for e in examples)
         example_text = EXAMPLES.format(items=items)
     history_text = HISTORY.format(question=history[0], sql=history[1]) if history else ""
+    values_text = VALUES.format(items="".join(f"- {v}\n" for v in values)) if values else ""
     return USER.format(
-        schema=schema_text, examples=example_text, history=history_text, question=question.strip()
+        schema=schema_text,
+        examples=example_text,
+        history=history_text + values_text,
+        question=question.strip(),
     )
 
 

@@ -253,6 +253,17 @@ def closest_examples(question: str, model: SemanticModel | None, k: int = 3) -> 
     return scored[:k]
 
 
+def reading_labels(model: SemanticModel | None, longest: int = 40) -> dict[str, str]:
+    """`table.column` -> the words a query's reading adds after the column: a short description, else
+    the first synonym (a long description would drown the reading)."""
+    labels = {}
+    for c in model.columns if model else ():
+        words = c.description if 0 < len(c.description) <= longest else (c.synonyms[:1] or ("",))[0]
+        if words and words.lower() != c.name.replace("_", " ").lower():  # a draft's "unit price" adds nothing
+            labels[f"{c.table}.{c.name}".lower()] = words
+    return labels
+
+
 def described_schema(schema: Schema, model: SemanticModel | None) -> Schema:
     """The schema with the semantic model's table and column descriptions as comments where the
     database has none, so the prompt says what "revenue" or a status code means; and its

@@ -147,6 +147,8 @@ def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(
     assert at.dataframe[-1].value.iloc[0]["country"] == "Germany"
     assert any("Germany" in m.value for m in at.markdown)
     assert any("replicate does not take min_p, seed" in c.value for c in at.caption)
+    reading = r"For each country: the sum of units × unit\_price (as revenue); from orders; highest first"
+    assert any(reading in m.value for m in at.markdown), "the plain reading above the result"
     prompts = [r.json()["input"]["prompt"] for r in replicate_backend.creates()]
     assert len(prompts) == 5
     assert "order_items" not in prompts[1], "the sample's SQL is not carried over to another source"
@@ -182,3 +184,26 @@ def test_describe_with_the_model_goes_through_the_pages_generator(
     editor = next(t for t in at.text_area if t.label == "Semantic model (YAML)").value
     assert "One row per order line of the shop." in editor and "Price of one unit" in editor
     assert replicate_backend.creates()[0].json()["input"]["max_new_tokens"] == 600
+
+
+def test_the_values_a_question_names_are_matched_and_shown(sample_db_path, data_dir, replicate_backend):
+    """The sample's value index is built in the background; once it is, a question's words that are
+    values reach the model's prompt and the page says what they matched."""
+    sql = "SELECT count(*) AS orders FROM orders WHERE channel = 'Mobile' AND status = 'Cancelled'"
+    replicate_backend.script(Reply(tokens=(sql,)))
+    at = open_page(sample_db_path, data_dir)
+    for _ in range(50):  # the page is usable meanwhile; the caption says when the values are in
+        if any("values of 13 text columns indexed" in c.value for c in at.caption):
+            break
+        at.run()
+    else:
+        raise AssertionError([c.value for c in at.caption])
+    at.chat_input[0].set_value("How many mobile orders were cancelled?").run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    matched = next(c.value for c in at.caption if c.value.startswith(":material/join_inner: Matched"))
+    assert (
+        "mobile → orders.channel = 'Mobile'" in matched
+        and "cancelled → orders.status = 'Cancelled'" in matched
+    )
+    prompt = replicate_backend.creates()[0].json()["input"]["prompt"]
+    assert "'Mobile' is a value of orders.channel" in prompt

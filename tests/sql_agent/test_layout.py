@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "sql_agent"
 SHARED = {"schema", "results"}  # the shapes every layer passes around
 # Each layer may import the shared shapes and the layers before it, never one after it.
-LAYERS = ["safety", "execution", "answers", "semantic", "generation", "analyses", "evaluation"]
+LAYERS = ["safety", "execution", "answers", "grounding", "semantic", "generation", "analyses", "evaluation"]
 
 
 def sql_agent_imports(path: Path) -> set[str]:

@@ -161,6 +161,7 @@ def test_markdown_export_has_each_question_its_sql_blocks_and_answer(analyses, s
     assert "```sql\nDROP TABLE orders\n```" in md and "Attempt 1: blocked" in md
     top = max(answered.result.rows, key=lambda r: r[1])
     assert f"| {top[0]} |" in md and answered.summary in md
+    assert f"*What the query does:* {answered.reading}" in md and answered.reading
     assert "Feedback: not helpful: missing returns" in md
 
 

@@ -101,3 +101,16 @@ def test_a_drafted_model_for_snowflake_joins_by_key_and_its_verified_sql_runs(sn
 
     answer = SqlAgent(snowflake_source, model_must_not_be_called, model).ask("total sales by region")
     assert answer.verified and sorted(r[0] for r in answer.result.rows) == ["East", "North", "South"]
+
+
+def test_the_value_index_is_built_with_bounded_queries_and_grounds_literals(snowflake_source):
+    from sql_agent.grounding import build_value_index, literal_notes, match_values
+
+    index = build_value_index(snowflake_source)
+    assert index.column("REGIONS", "REGION_NAME").values == ("East", "North", "South")
+    assert [m.shown() for m in match_values("Sales in the north?", index)] == [
+        "north → REGIONS.REGION_NAME = 'North'"
+    ]
+    sql = "SELECT count(*) FROM SALES JOIN REGIONS USING (REGION_ID) WHERE REGION_NAME = 'NORTH'"
+    notes = literal_notes(sql, "snowflake", snowflake_source.schema, index, proven=True)
+    assert notes == ["'NORTH' is not a value of REGIONS.REGION_NAME; it holds 'North'."]

@@ -18,7 +18,7 @@ def scripted(*replies):
     """A model that answers with these replies in order, and records the prompts it was sent."""
     calls = []
 
-    def generate(messages):
+    def generate(messages, **options):  # the options TextGenerator takes (sampled repairs pass some)
         calls.append(list(messages))
         return replies[len(calls) - 1]
 

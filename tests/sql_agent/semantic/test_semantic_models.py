@@ -3,6 +3,8 @@ and verified answers reused without the model."""
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -258,6 +260,12 @@ def test_cli_ask_uses_the_saved_models_verified_query(shop, tmp_path, monkeypatc
     assert cli_main(["ask", "--db", db, "--backend", "openai_compatible", "what is the total amount"]) == 0
     out = capsys.readouterr().out
     assert "verified query: ok" in out and "total\n190" in out.replace("190.00", "190")
+    assert "What the query does: The sum of amount (as total); from orders." in out
+    assert (
+        cli_main(["ask", "--json", "--db", db, "--backend", "openai_compatible", "what is the total amount"])
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["reading"] == "The sum of amount (as total); from orders."
     assert (
         cli_main(["ask", "--db", db, "--backend", "openai_compatible", "How many customers are there?"]) == 5
     )
