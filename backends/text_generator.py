@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from .types import Backend, ChatParams, Message
@@ -38,6 +40,7 @@ class TextGenerator:
         self.params = params or DEFAULT_PARAMS
         self.on_queue = on_queue
         self._trace: list[str] = []
+        self._spent: Counter = Counter()  # where the time of the calls went, until take_spent()
 
     def backend(self) -> Backend:
         if not hasattr(self._backend, "chat"):
@@ -47,17 +50,47 @@ class TextGenerator:
     def with_params(self, **params) -> TextGenerator:
         """The same backend and queue callback with other default parameters (a longer reply, say)."""
         twin = TextGenerator(self._backend, dataclasses.replace(self.params, **params), self.on_queue)
-        twin._trace = self._trace  # one trace for the page's work, whichever twin made the call
+        twin._trace, twin._spent = self._trace, self._spent  # one account, whichever twin made the call
         return twin
 
     def __call__(self, messages: Sequence[Message], **options) -> str:
-        backend = self.backend()
+        started = time.perf_counter()
+        backend = self.backend()  # the first call may load a model
+        loaded = time.perf_counter()
         honoured = backend.info().options
         usable = {k: v for k, v in options.items() if k in OPTIONS and k in honoured}
         self._note_left_out(backend.name, sorted(k for k in options if k not in usable))
         stream = backend.chat(list(messages), dataclasses.replace(self.params, **usable))
-        stream.on_queue = self.on_queue
-        return "".join(stream)
+        last_in_line = [loaded]
+
+        def heard(ahead: int | None) -> None:
+            if ahead is not None:
+                last_in_line[0] = time.perf_counter()  # told every few seconds while it waits
+            if self.on_queue:
+                self.on_queue(ahead)
+
+        stream.on_queue = heard
+        text = "".join(stream)
+        usage = stream.usage
+        queued = last_in_line[0] - loaded if stream.queued else 0.0
+        first = usage.first_token_s if usage.first_token_s is not None else usage.total_s
+        self._spent.update(
+            calls=1,
+            load_s=loaded - started,
+            queue_s=queued,
+            prompt_s=max(first - queued, 0.0),  # reading the prompt, up to the first token
+            write_s=usage.total_s - first,
+            prompt_tokens=usage.prompt_tokens,
+        )
+        return text
+
+    def take_spent(self) -> dict[str, float]:
+        """Where the calls' time went since the last take: calls, load_s (resolving the backend, loading
+        a model), queue_s (about: waiting for a one-at-a-time model), prompt_s (reading the prompt, to
+        the first token), write_s (the reply) and prompt_tokens."""
+        spent = dict(self._spent)
+        self._spent.clear()
+        return spent
 
     def take_trace(self) -> list[str]:
         trace, self._trace[:] = list(self._trace), []

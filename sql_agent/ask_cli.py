@@ -7,7 +7,7 @@ import sys
 
 from backends.text_generator import TextGenerator
 
-from .answers.summary import format_value
+from .answers.summary import format_value, timing_line
 from .execution.sources import open_source
 from .generation.agent import SqlAgent
 from .grounding import build_value_index
@@ -65,7 +65,7 @@ def render_text(answer) -> str:
     else:
         lines.append("No answer: " + answer.error)
     t = answer.timings
-    lines.append(f"\n({t['total_s']:.2f} s, of which the model {t['model_s']:.2f} s)")
+    lines.append(f"\n({timing_line(t)})")
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from app.ui.semantic_panel import semantic_for, semantic_panel, verify_button
 from backends import BackendError
 from backends.data_folder import DataFolderUnwritable
 from sql_agent.analyses.store import SavedTurn, follow_up_context
+from sql_agent.answers.summary import timing_line
 from sql_agent.execution.sample_db import ensure_sample_db
 from sql_agent.execution.sandbox import DatabaseError, SandboxLimits
 from sql_agent.execution.sources import SAMPLE as SAMPLE_KEY
@@ -169,11 +170,7 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
                 ):
                     st.session_state[state.SQL_PENDING] = question
                     st.rerun()
-            t = answer.timings
-            st.caption(
-                f"{t.get('total_s', 0):.2f} s in all; the model {t.get('model_s', 0):.2f} s; "
-                f"the query {answer.result.elapsed_s:.3f} s"
-            )
+            st.caption(timing_line(answer.timings, answer.result.elapsed_s))
         feedback_controls(analyses.store, owner, turn.id, turn.feedback, turn.feedback_comment)
         if agent is not None:
             verify_button(turn, source, owner, found, read_only)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from conversations.store import Conversation
 
-from ..answers.summary import format_value
+from ..answers.summary import format_value, timing_line
 from .store import SavedTurn
 
 TABLE_ROWS = 20  # rows of each result shown in the Markdown (the CSV has the whole preview)
@@ -37,7 +37,7 @@ def to_markdown(analysis: Conversation, turns: list[SavedTurn]) -> str:
             lines += [a.summary, ""]
             t = a.timings
             if t:
-                lines += [f"*{t.get('total_s', 0):.2f} s in all; the model {t.get('model_s', 0):.2f} s*", ""]
+                lines += [f"*{timing_line(t, a.result.elapsed_s)}*", ""]
         else:
             lines += [f"No result: {a.error or 'no SQL could be run.'}", ""]
         if turn.feedback is not None:

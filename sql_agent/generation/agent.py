@@ -165,6 +165,8 @@ class SqlAgent:
             answer.trace = take_trace()
         total = time.perf_counter() - started
         answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
+        if take_spent := getattr(self.generate, "take_spent", None):
+            answer.timings.update(take_spent())  # where the model's time went (TextGenerator)
         return answer
 
     def _unrepeated(self, messages, first, attempts: list[Attempt], notes, number: int, options) -> str:

@@ -5,6 +5,7 @@ is left out with a note, and a repair the model sends back twice still ends in a
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -68,7 +69,7 @@ class ScriptedBackend:
         def events(cancel: threading.Event):
             yield reply
 
-        return ChatStream(events, StreamPolicy())
+        return ChatStream(events, StreamPolicy(), prompt_tokens=self.count_tokens(messages))
 
 
 @pytest.fixture
@@ -152,3 +153,19 @@ def test_through_replicates_sdk_the_sampled_retry_goes_without_a_seed(orders_sou
     assert [i["temperature"] for i in inputs] == [0.0, 0.0, SAMPLING["temperature"], 0.0]
     assert not any("seed" in i or "min_p" in i for i in inputs)
     assert answer.trace == ["replicate does not take min_p, seed; the reply was asked for without them."]
+
+
+def test_the_answer_says_where_the_models_time_went(orders_source):
+    from sql_agent.answers.summary import timing_line
+
+    def slow_to_load():
+        time.sleep(0.2)  # as the embedded model's first load would
+        return ScriptedBackend(REPLIES)
+
+    answer = SqlAgent(orders_source, TextGenerator(slow_to_load)).ask(QUESTION)
+    t = answer.timings
+    assert t["calls"] == 4 and t["load_s"] >= 0.2 and t["prompt_tokens"] > 400
+    line = timing_line(t, 0.0123)
+    assert (
+        " in 4 calls (loading 0.2" in line and "prompt tokens" in line and line.endswith("the query 0.012 s")
+    )
