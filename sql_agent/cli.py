@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ground questions and literals in each database's text values (sql_agent/grounding)",
     )
     ev.add_argument(
+        "--second-readings",
+        type=int,
+        default=0,
+        help="sampled readings run beside each answer: agreement for 'confident', alternatives",
+    )
+    ev.add_argument(
         "--grammar", action="store_true", help="decode under a grammar of the linked schema's names"
     )
     ev.add_argument(

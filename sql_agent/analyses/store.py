@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from conversations import ConversationStore
 from conversations.store import Conversation
 
-from ..generation.agent import AgentAnswer, Attempt
+from ..generation.agent import AgentAnswer, Alternative, Attempt
 from ..results import QueryResult
 
 KIND = "analysis"
@@ -118,6 +118,11 @@ def answer_to_record(answer: AgentAnswer, source: str, preview_rows: int = PREVI
         "summary": answer.summary,
         "reading": answer.reading,
         "matches": list(answer.matches),
+        "confidence": [answer.confidence, answer.confidence_why],
+        "alternatives": [
+            {"sql": a.sql, "reading": a.reading, "result": _result_to_record(a.result, preview_rows)}
+            for a in answer.alternatives
+        ],
         "chart": answer.chart,
         "follow_ups": list(answer.follow_ups),
         "trace": list(answer.trace),
@@ -135,6 +140,12 @@ def answer_from_record(record: dict) -> AgentAnswer:
         summary=record.get("summary", ""),
         reading=record.get("reading", ""),
         matches=list(record.get("matches", [])),
+        confidence=(record.get("confidence") or ["", ""])[0],
+        confidence_why=(record.get("confidence") or ["", ""])[1],
+        alternatives=[
+            Alternative(a["sql"], a["reading"], _result_from_record(a["result"]))
+            for a in record.get("alternatives", [])
+        ],
         chart=record.get("chart"),
         follow_ups=list(record.get("follow_ups", [])),
         trace=list(record.get("trace", [])),

@@ -78,6 +78,7 @@ def eval_command(args) -> int:
         constrain=args.grammar,
         candidates=args.candidates,
         values=args.values,
+        second_readings=args.second_readings,
         half=args.half,
         verified=verified,
         progress=generate_for is not None,
@@ -117,6 +118,7 @@ def run_suite(
     constrain=False,
     candidates=1,
     values=False,
+    second_readings=0,
     half=None,
     verified=None,
     progress=False,
@@ -128,6 +130,7 @@ def run_suite(
     defog's databases carry defog's column descriptions as comments.
     `constrain`, `candidates`, `repair_fresh`: the agent's grammar, execution-guided selection and
     one-message repairs. `values`: each database's value index grounds questions and literals.
+    `second_readings`: sampled readings run beside each answer (agreement, alternatives).
     `keys`: only the items with these keys. `spread`: the `limit` items are
     taken evenly across the suite rather than from its start (defog's first 25 all ask one
     database). `half`: "first" or
@@ -183,6 +186,7 @@ def run_suite(
             candidates=candidates,
             repair_fresh=repair_fresh,
             values=_value_index(indexes, item.db_path, source) if values else None,
+            second_readings=second_readings,
         )
         started = time.perf_counter()
         try:
@@ -251,6 +255,13 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
         "latency_s": latency,
         "model_s": answer.timings.get("model_s", 0.0),
         "matches": answer.matches,
+        "second_readings_s": answer.timings.get("second_readings_s", 0.0),
+        "empty": bool(answer.ok and not answer.result.rows),
+        "confidence": answer.confidence,
+        "agreement": list(answer.agreement),
+        "alternatives_right": any(
+            results_match(g, alt.result.rows, o, t) for alt in answer.alternatives for g, o, t in gold_results
+        ),
     }
 
 

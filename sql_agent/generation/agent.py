@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from backends import Message
 
 from ..answers.chart import choose_chart
+from ..answers.confidence import Signals, confidence
 from ..answers.reading import read_query
 from ..answers.summary import follow_ups, summarise
 from ..execution.sandbox import DatabaseError, QueryTimeout
 from ..execution.sources import Source
-from ..grounding import ValueIndex, literal_notes, match_values
+from ..grounding import ValueIndex, literal_notes, match_values, ungrounded_literals
 from ..results import QueryResult
 from ..safety.validate import DEFAULT_ROW_CAP, Checked, check_sql
 from ..semantic.model import (
@@ -30,6 +31,7 @@ from ..semantic.model import (
     reading_labels,
 )
 from . import prompts
+from .candidates import agreeing, by_agreement, result_key
 from .extract import extract_sql, normalised_sql
 from .grammar import sql_grammar
 from .linking import DEFAULT_TOKEN_BUDGET, SchemaSlice, estimate_tokens, link_schema
@@ -54,6 +56,15 @@ class Attempt:
 
 
 @dataclass
+class Alternative:
+    """Another reading of the question: a sampled query whose result differs from the answer's."""
+
+    sql: str
+    reading: str
+    result: QueryResult
+
+
+@dataclass
 class AgentAnswer:
     question: str
     attempts: list[Attempt] = field(default_factory=list)
@@ -67,6 +78,10 @@ class AgentAnswer:
     messages: list[Message] = field(default_factory=list)  # the last prompt sent to the model
     trace: list[str] = field(default_factory=list)  # what the backend left out (a seed it cannot take)
     matches: list[str] = field(default_factory=list)  # the question's words found as values ("Texas → …")
+    confidence: str = ""  # "confident" | "unsure" (answers.confidence); "" when nothing ran
+    confidence_why: str = ""
+    agreement: tuple[int, int] = (0, 0)  # sampled readings that found the same rows, of those sampled
+    alternatives: list[Alternative] = field(default_factory=list)  # other readings' results, at most two
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -100,12 +115,15 @@ class SqlAgent:
     # next turn of the chat: told "that failed" in a chat, the 1.5B model often sends its reply again.
     repair_fresh: bool = True
     values: ValueIndex | None = None  # the source's text values: matched to the question, literals checked
+    # Sampled readings of the question run beside a new answer: do they find the same rows (behind
+    # "confident"), and if not, what they find (the alternatives an unsure answer shows).
+    second_readings: int = 0
 
     def ask(self, question: str, history: tuple[str, str] | None = None) -> AgentAnswer:
         """Answer `question`; `history` is the previous (question, SQL) of this conversation."""
         started = time.perf_counter()
         answer = AgentAnswer(question)
-        model_s = 0.0
+        model_s = second_s = 0.0
         schema = self.source.schema
 
         verified, _ = match_verified(question, self.semantic) if self.use_verified else (None, 0.0)
@@ -159,15 +177,42 @@ class SqlAgent:
                         Message("assistant", reply),
                         Message("user", prompts.repair_prompt(attempt.message, notes)),
                     ]
+            if answer.ok and self.second_readings:
+                second_s = self._second_readings(answer, first, options)
+                model_s += second_s
 
         self._finish(answer, schema)
         if take_trace := getattr(self.generate, "take_trace", None):
             answer.trace = take_trace()
         total = time.perf_counter() - started
         answer.timings = {"total_s": total, "model_s": model_s, "agent_s": total - model_s}
+        if second_s:
+            answer.timings["second_readings_s"] = second_s
         if take_spent := getattr(self.generate, "take_spent", None):
             answer.timings.update(take_spent())  # where the model's time went (TextGenerator)
         return answer
+
+    def _second_readings(self, answer: AgentAnswer, first, options) -> float:
+        """Sample `second_readings` replies to the first prompt, run them, and count those that find
+        the answer's rows; up to two that find other rows become alternatives. Returns model seconds."""
+        spent, agreeing_, seen = 0.0, 0, {result_key(answer.result)}
+        for i in range(self.second_readings):
+            t0 = time.perf_counter()
+            reply = self.generate(first, **options, **SAMPLING, seed=100 + i)
+            spent += time.perf_counter() - t0
+            trial = AgentAnswer(answer.question)
+            attempt = self._try(trial, 1, reply, extract_sql(reply))
+            if attempt.outcome != "ok" or trial.result is None:
+                continue
+            key = result_key(trial.result)
+            if key == result_key(answer.result):
+                agreeing_ += 1
+            elif key not in seen and len(answer.alternatives) < 2:
+                seen.add(key)
+                reading = read_query(attempt.sql or "", self.source.dialect, reading_labels(self.semantic))
+                answer.alternatives.append(Alternative(attempt.final_sql or "", reading, trial.result))
+        answer.agreement = (agreeing_, self.second_readings)
+        return spent
 
     def _unrepeated(self, messages, first, attempts: list[Attempt], notes, number: int, options) -> str:
         """A reply other than the failed query the model just sent back. Sampled once first; if that
@@ -197,9 +242,9 @@ class SqlAgent:
             trial = AgentAnswer(answer.question)
             attempt = self._try(trial, 1, reply, extract_sql(reply), time.perf_counter() - t0)
             trials.append((reply, attempt, trial))
-            if _agreeing(trials):
+            if agreeing(trials):
                 break
-        reply, attempt, trial = _by_agreement(trials)
+        reply, attempt, trial = by_agreement(trials)
         answer.attempts.append(attempt)
         answer.result = trial.result
         return reply, attempt, spent
@@ -279,6 +324,15 @@ class SqlAgent:
         answer.follow_ups = follow_ups(
             answer.question or "This", answer.sql or "", answer.result, schema, tables, suggested
         )
+        signals = Signals(
+            verified=bool(answer.verified),
+            ran=True,
+            repairs=len(answer.attempts) - 1,
+            empty=not answer.result.rows,
+            ungrounded=len(ungrounded_literals(written, self.source.dialect, schema, self.values)),
+            agreement=answer.agreement,
+        )
+        answer.confidence, answer.confidence_why = confidence(signals)
 
 
 def failed_answer(question: str, message: str, outcome: str = "backend_error") -> AgentAnswer:
@@ -293,40 +347,9 @@ def _tables_in(sql: str, schema) -> list[str]:
     return [t.name for t in schema.tables if t.name.lower() in lowered]
 
 
-def _result_key(result: QueryResult) -> tuple:
-    """A result's rows as a multiset, columns in any order, floats rounded: two queries that answer
-    alike share a key even when they name or order their columns differently."""
-
-    def cell(v):
-        return repr(round(v, 6) if isinstance(v, float) else v)
-
-    return tuple(sorted(tuple(sorted(cell(v) for v in row)) for row in result.rows[:1000]))
-
-
-def _groups(trials) -> dict[tuple, list[int]]:
-    groups: dict[tuple, list[int]] = {}
-    for i, (_, attempt, trial) in enumerate(trials):
-        if attempt.outcome == "ok" and trial.result is not None:
-            groups.setdefault(_result_key(trial.result), []).append(i)
-    return groups
-
-
 def _repeats(sql: str | None, attempts: Sequence[Attempt]) -> bool:
     """The same query as an earlier attempt, spacing and case aside."""
     if not sql:
         return False
     key = normalised_sql(sql)
     return any(a.sql and normalised_sql(a.sql) == key for a in attempts)
-
-
-def _agreeing(trials) -> bool:
-    return any(len(members) >= 2 for key, members in _groups(trials).items() if key)
-
-
-def _by_agreement(trials):
-    """The trial whose result most runnable trials share, a non-empty result before an empty one."""
-    groups = _groups(trials)
-    if not groups:
-        return trials[0]  # nothing ran: the greedy reply goes on to repair
-    best = max(groups.items(), key=lambda kv: (bool(kv[0]), len(kv[1]), -kv[1][0]))
-    return trials[best[1][0]]

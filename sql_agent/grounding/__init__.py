@@ -1,7 +1,7 @@
 """Grounding in the data: the values a source's text columns hold, matched to a question's words and
 checked against a query's literals, so 'Texas' finds the column that holds 'texas'."""
 
-from .literals import close_variants, literal_notes
+from .literals import close_variants, literal_notes, ungrounded_literals
 from .matching import ValueMatch, match_values
 from .values import IndexBuilder, IndexCaps, ValueIndex, build_value_index, source_fingerprint
 
@@ -15,4 +15,5 @@ __all__ = [
     "literal_notes",
     "match_values",
     "source_fingerprint",
+    "ungrounded_literals",
 ]

@@ -47,6 +47,24 @@ def literal_notes(
     return notes
 
 
+def ungrounded_literals(sql: str, dialect: str, schema: Schema, index: ValueIndex | None) -> list[str]:
+    """The text literals a query compares with a column the index holds whole and that does not hold
+    them (whether or not something close is there): a sign the answer may be empty or wrong."""
+    if index is None or not index.columns:
+        return []
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError:
+        return []
+    aliases, read = tables_by_alias(tree, schema), tables_read(tree, schema)
+    missing = []
+    for column, literals in _comparisons(tree):
+        values = _column_values(column, aliases, read, index)
+        if values is not None and values.complete:
+            missing += [lit for lit in literals if lit not in values.values]
+    return missing
+
+
 def close_variants(literal: str, values: tuple[str, ...], most: int = 3) -> list[str]:
     """The column's values that differ from `literal` only in case, accents, punctuation or spelling."""
     wanted = normalise(literal)
