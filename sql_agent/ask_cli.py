@@ -29,7 +29,14 @@ def ask_command(args) -> int:
         print(f"Backend error: {err.user_message}", file=sys.stderr)
         return EXIT_FAILED
     values = build_value_index(source)  # as the app builds one per source (bounded, sandboxed queries)
-    agent = SqlAgent(source, TextGenerator(backend), semantic, max_repairs=args.max_repairs, values=values)
+    agent = SqlAgent(
+        source,
+        TextGenerator(backend),
+        semantic,
+        max_repairs=args.max_repairs,
+        values=values,
+        second_readings=2,
+    )
     try:
         answer = agent.ask(args.question)
     except BackendError as err:
@@ -51,6 +58,9 @@ def render_text(answer) -> str:
         lines.append(f"-- {label}: {a.outcome}" + (f" ({a.message})" if a.message else ""))
     lines += [f"-- note: {note}" for note in answer.trace]
     lines += [f"-- matched: {match}" for match in answer.matches]
+    if answer.confidence:
+        lines.append(f"-- {answer.confidence}: {answer.confidence_why}")
+    lines += [f"-- another reading: {a.reading}" for a in answer.alternatives]
     lines += ["", "SQL:", answer.sql or "(none)", ""]
     if answer.result:
         if answer.reading:
@@ -77,11 +87,17 @@ def answer_as_dict(answer) -> dict:
         "sql": answer.sql,
         "attempts": [a.__dict__ for a in answer.attempts],
         "columns": result.columns if result else None,
-        "rows": [[format_value(v) for v in r] for r in result.rows[:50]] if result else None,
+        "rows": _rows(result) if result else None,
         "truncation": result.truncation_note if result else None,
         "answer": answer.summary,
         "reading": answer.reading,
         "matches": answer.matches,
+        "confidence": answer.confidence,
+        "confidence_why": answer.confidence_why,
+        "alternatives": [
+            {"sql": a.sql, "reading": a.reading, "columns": a.result.columns, "rows": _rows(a.result)}
+            for a in answer.alternatives
+        ],
         "chart": answer.chart,
         "follow_ups": answer.follow_ups,
         "schema_tables": answer.schema_slice.tables if answer.schema_slice else None,
@@ -90,3 +106,7 @@ def answer_as_dict(answer) -> dict:
         "timings": answer.timings,
         "error": answer.error,
     }
+
+
+def _rows(result) -> list[list[str]]:
+    return [[format_value(v) for v in r] for r in result.rows[:50]]

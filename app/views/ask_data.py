@@ -2,12 +2,11 @@
 
 Every turn is saved as part of an analysis (sql_agent/analysis_store.py) and shown from there."""
 
-import re
-
 import streamlit as st
 
 from app.ui import state
 from app.ui.analysis_sidebar import active_analysis, analysis_store
+from app.ui.answer_checks import show_alternatives, show_confidence, show_reading
 from app.ui.backend_session import backend_sidebar, model_generator
 from app.ui.chat_view import feedback_controls, queue_place_reporter
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
@@ -151,9 +150,7 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
                 st.session_state[state.SQL_PENDING] = answer.question
                 st.rerun()
         else:
-            if answer.reading:
-                reading = re.sub(r"([\\`*_$\[\]<>#|~])", r"\\\1", answer.reading)  # shown as written
-                st.markdown(f":material/menu_book: **What the query does:** {reading}")
+            show_reading(answer.reading)
             frame = answer.result.to_dataframe()
             st.dataframe(frame, hide_index=True, width="stretch")
             if answer.result.truncation_note:
@@ -161,6 +158,10 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
             if answer.chart:
                 st.vega_lite_chart(frame, answer.chart, width="stretch")
             st.markdown(answer.summary)
+            show_confidence(answer)
+            show_alternatives(
+                turn.id, answer, (lambda sql: choose_reading(sql, answer.question)) if agent else None
+            )
             for j, question in enumerate(answer.follow_ups):
                 if st.button(
                     question,
@@ -174,6 +175,12 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
         feedback_controls(analyses.store, owner, turn.id, turn.feedback, turn.feedback_comment)
         if agent is not None:
             verify_button(turn, source, owner, found, read_only)
+
+
+def choose_reading(sql: str, question: str) -> None:
+    """The person chose another reading of their question: it becomes the answer, as a new turn."""
+    save_turn(agent.run_sql(sql, question))
+    st.rerun()
 
 
 def save_turn(answer) -> None:
@@ -212,7 +219,8 @@ if source:
 # A saved analysis is shown from the store as it was: nothing here runs its queries again.
 generate = model_generator(on_queue=queue_place_reporter())
 values = value_index(source.key, source_fingerprint(source), source) if source else None
-agent = SqlAgent(source, generate, semantic, values=values.index) if source else None
+# two sampled readings beside each new answer: do they agree (confident), or what else was meant
+agent = SqlAgent(source, generate, semantic, values=values.index, second_readings=2) if source else None
 if source:
     show_schema(source, semantic, values)
     semantic_panel(source, owner, found, generate.with_params(max_tokens=600), read_only)

@@ -38,7 +38,9 @@ def confidence(s: Signals) -> tuple[str, str]:
         reasons.append("a value it compares with is not in the data")
     agreeing, sampled = s.agreement
     if sampled and agreeing < AGREEING_NEEDED * sampled:
-        reasons.append(f"{sampled - agreeing} of {sampled} other readings of the question did not find the same rows")
+        reasons.append(
+            f"{sampled - agreeing} of {sampled} other readings of the question did not find the same rows"
+        )
     if reasons:
         return UNSURE, "; ".join(reasons)
     return CONFIDENT, "the first query ran, found rows and every value it names is in the data"

@@ -210,7 +210,7 @@ class SqlAgent:
             elif key not in seen and len(answer.alternatives) < 2:
                 seen.add(key)
                 reading = read_query(attempt.sql or "", self.source.dialect, reading_labels(self.semantic))
-                answer.alternatives.append(Alternative(attempt.final_sql or "", reading, trial.result))
+                answer.alternatives.append(Alternative(attempt.sql or "", reading, trial.result))
         answer.agreement = (agreeing_, self.second_readings)
         return spent
 
@@ -263,6 +263,7 @@ class SqlAgent:
         answer = AgentAnswer(question)
         self._try(answer, 1, "", sql)
         self._finish(answer, self.source.schema)
+        answer.confidence = answer.confidence_why = ""  # the person's own query: theirs to judge
         total = time.perf_counter() - started
         answer.timings = {"total_s": total, "model_s": 0.0, "agent_s": total}
         return answer

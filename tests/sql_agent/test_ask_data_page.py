@@ -126,15 +126,21 @@ SALES_SQL = (
     "WHERE year(o.order_date) = 2023 GROUP BY 1 ORDER BY 1"
 )
 
+# What the model says, call by call: the sample's question and its two sampled readings (which agree);
+# then the upload's question: the first query, twice sent back, the hinted answer, and its readings.
+SCENARIO = (
+    *(Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)) for _ in range(3)),
+    *(Reply(tokens=(r,)) for r in REPLIES),
+    *(Reply(tokens=(REPLIES[-1],)) for _ in range(2)),
+)
+
 
 def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(
     sample_db_path, data_dir, replicate_backend
 ):
     """The crash a new user met: the sample database's question first, then an uploaded CSV whose
     first query fails and comes back twice from the model (the sampled retry and the hint both run)."""
-    replicate_backend.script(
-        Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)), *(Reply(tokens=(r,)) for r in REPLIES)
-    )
+    replicate_backend.script(*SCENARIO)
     at = open_page(sample_db_path, data_dir)
     at.chat_input[0].set_value(SALES_BY_MONTH).run()
     assert not at.exception, at.exception
@@ -150,8 +156,8 @@ def test_a_repair_the_model_sends_back_twice_is_answered_on_the_page(
     reading = r"For each country: the sum of units × unit\_price (as revenue); from orders; highest first"
     assert any(reading in m.value for m in at.markdown), "the plain reading above the result"
     prompts = [r.json()["input"]["prompt"] for r in replicate_backend.creates()]
-    assert len(prompts) == 5
-    assert "order_items" not in prompts[1], "the sample's SQL is not carried over to another source"
+    assert len(prompts) == len(SCENARIO)
+    assert "order_items" not in prompts[3], "the sample's SQL is not carried over to another source"
 
 
 def test_an_unexpected_error_keeps_the_question_with_retry(app, monkeypatch, capfd):
@@ -207,3 +213,25 @@ def test_the_values_a_question_names_are_matched_and_shown(sample_db_path, data_
     )
     prompt = replicate_backend.creates()[0].json()["input"]["prompt"]
     assert "'Mobile' is a value of orders.channel" in prompt
+
+
+def test_an_unsure_answer_offers_the_other_reading_and_choosing_it_makes_it_the_answer(
+    sample_db_path, data_dir, replicate_backend
+):
+    by_segment = "SELECT segment, count(*) AS customers FROM customers GROUP BY segment"
+    by_city = "SELECT city, count(*) AS customers FROM customers GROUP BY city"
+    replicate_backend.script(*(Reply(tokens=(sql,)) for sql in (by_segment, by_city, by_segment)))
+    at = open_page(sample_db_path, data_dir)
+    at.chat_input[0].set_value("How are our customers spread?").run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    assert any("badge[" in m.value and "Unsure" in m.value for m in at.markdown)  # st.badge is markdown
+    assert any(
+        c.value == "1 of 2 other readings of the question did not find the same rows." for c in at.caption
+    )
+    assert any("read this question 2 ways" in m.value for m in at.markdown)
+    _button(at, "Use this answer").click().run()
+    assert not at.exception, at.exception
+    assert len(at.chat_message) == 4, "the chosen reading is a new turn of the analysis"
+    last_turn = at.chat_message[-1]
+    assert any("For each city: the number of rows (as customers)" in m.value for m in last_turn.markdown)
+    assert "Verify" in [b.label for b in at.button]

@@ -9,12 +9,12 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.backends.standins import ReplicateStandIn, Reply
+from tests.backends.standins import ReplicateStandIn
 from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
 from tests.conftest import ARTIFACTS, open_app_page, running_app, wait_until_idle
 
-from .generation.test_model_path import ORDERS_CSV, QUESTION, REPLIES
-from .test_ask_data_page import SALES_BY_MONTH, SALES_SQL
+from .generation.test_model_path import ORDERS_CSV, QUESTION
+from .test_ask_data_page import SALES_BY_MONTH, SCENARIO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -76,7 +76,7 @@ def test_a_repair_sent_back_twice_ends_in_an_answer_not_an_error(page, app_data,
     app_data.mkdir(parents=True)
     shutil.copy(sample_db_path, app_data / sample_db_path.name)
     replicate = ReplicateStandIn(REPLICATE_TOKEN).start()
-    replicate.script(Reply(tokens=(f"```sql\n{SALES_SQL}\n```",)), *(Reply(tokens=(r,)) for r in REPLIES))
+    replicate.script(*SCENARIO)
     settings = {"REPLICATE_API_TOKEN": REPLICATE_TOKEN, "FLOE_REPLICATE_BASE_URL": replicate.base_url}
     try:
         with running_app(
@@ -101,6 +101,6 @@ def test_a_repair_sent_back_twice_ends_in_an_answer_not_an_error(page, app_data,
             wait_until_idle(page)
             expect(page.get_by_test_id("stException")).to_have_count(0)
             expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-            assert len(replicate.creates()) == 5
+            assert len(replicate.creates()) == len(SCENARIO)
     finally:
         replicate.stop()
