@@ -23,7 +23,7 @@ from sql_agent.execution.sandbox import DatabaseError, SandboxLimits
 from sql_agent.execution.sources import SAMPLE as SAMPLE_KEY
 from sql_agent.execution.sources import DuckDBSource
 from sql_agent.execution.uploads import load_uploads
-from sql_agent.generation.agent import SqlAgent, failed_answer
+from sql_agent.generation import SqlAgent, failed_answer
 from sql_agent.grounding import IndexBuilder, source_fingerprint
 from sql_agent.safety.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.semantic.model import described_schema

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from conversations import ConversationStore
 from conversations.store import Conversation
 
-from ..generation.agent import AgentAnswer, Alternative, Attempt
+from ..generation.agent_answer import AgentAnswer, Alternative, Attempt
 from ..results import QueryResult
 
 KIND = "analysis"

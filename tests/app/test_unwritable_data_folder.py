@@ -17,7 +17,7 @@ from rag.ingest import ingest_files
 from rag.paths import store_path
 from rag.store import Store
 from sql_agent.analyses.store import AnalysisStore
-from sql_agent.generation.agent import failed_answer
+from sql_agent.generation.agent_answer import failed_answer
 from tests.app.chat_apptest import fresh_app, send, transcript
 
 pytestmark = pytest.mark.slow
