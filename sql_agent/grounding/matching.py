@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from ..schema import words_of
 from .values import ValueIndex, normalise
 
 MAX_WORDS = 4  # the longest phrase looked up ("new york city hall")
@@ -144,7 +145,8 @@ def match_values(question: str, index: ValueIndex | None, most: int = MOST) -> l
             if any(taken[i] for i in span):
                 continue
             key = " ".join(n for n in (normal[i] for i in span) if n)
-            if not _worth_looking_up(key, " ".join(words[i] for i in span)):
+            asked = " ".join(words[i] for i in span)
+            if not _worth_looking_up(key, asked) or words_of(asked) <= index.schema_words:
                 continue
             hits = [(*hit, True) for hit in index.by_normal.get(key, [])]
             if not hits and size <= 2 and len(key) >= 5:

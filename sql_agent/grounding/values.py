@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..schema import Schema
+from ..schema import Schema, words_of
 
 TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "NVARCHAR", "NCHAR")
 
@@ -51,6 +51,9 @@ class ValueIndex:
     skipped: list[str] = field(default_factory=list)  # what the caps or failures left out, for people
     build_s: float = 0.0
     by_normal: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # -> (table, col, value)
+    # the words of the schema's table and column names: a question word among them names the table
+    # or column ("laptops", "type"), not a value that happens to be spelled the same
+    schema_words: frozenset[str] = frozenset()
 
     def add(self, values: ColumnValues) -> None:
         self.columns[(values.table.lower(), values.column.lower())] = values
@@ -78,12 +81,19 @@ def text_columns(schema: Schema) -> list[tuple[str, str]]:
     ]
 
 
+def schema_words(schema: Schema) -> frozenset[str]:
+    names = [t.name.rsplit(".", 1)[-1] for t in schema.tables] + [
+        c.name for t in schema.tables for c in t.columns
+    ]
+    return frozenset(w for name in names for w in words_of(name))
+
+
 def build_value_index(source, caps: IndexCaps | None = None) -> ValueIndex:
     """Index `source`'s text columns within `caps`, one bounded query per column through the source's
     own run (sandboxed and timed). A column whose query fails is skipped and named; nothing raises."""
     caps = caps or IndexCaps()
     started = time.perf_counter()
-    index = ValueIndex()
+    index = ValueIndex(schema_words=schema_words(source.schema))
     columns = text_columns(source.schema)
     if len(columns) > caps.max_columns:
         index.skipped.append(

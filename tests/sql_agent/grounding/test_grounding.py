@@ -145,3 +145,18 @@ def test_an_index_that_cannot_be_built_leaves_the_pipeline_working_and_says_why(
         "How many states?"
     )
     assert answer.ok and answer.result.rows == [(4,)]
+
+
+def test_a_word_that_names_a_table_or_column_is_not_taken_for_a_value(tmp_path):
+    path = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE TABLE laptops (model VARCHAR, speed DOUBLE)")
+        conn.execute("CREATE TABLE products (model VARCHAR, type VARCHAR)")
+        conn.execute("INSERT INTO products VALUES ('a1', 'laptop'), ('p1', 'printer')")
+    source = DuckDBSource(path, SandboxLimits(timeout_s=30))
+    try:
+        index = build_value_index(source)
+    finally:
+        source.close()
+    assert shown("List each laptop's model and speed", index) == [], "'laptop' names the laptops table"
+    assert shown("Which models are printers?", index) == ["printers → products.type = 'printer'"]
