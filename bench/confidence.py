@@ -30,6 +30,10 @@ RULES = {
     "repaired or empty": ("repairs", "empty"),
     "repaired, empty or ungrounded": ("repairs", "empty", "ungrounded"),
     "repaired twice or empty": ("repairs2", "empty"),
+    # with --second-readings: the sampled readings' agreement (the app's rule is the first of these)
+    "... ungrounded, or a reading disagrees": ("repairs", "empty", "ungrounded", "any_disagree"),
+    "... ungrounded, or no reading agrees": ("repairs", "empty", "ungrounded", "none_agree"),
+    "repaired twice, empty, ungrounded or none agree": ("repairs2", "empty", "ungrounded", "none_agree"),
 }
 
 
@@ -53,8 +57,11 @@ def signals(records: list[dict], suite: str, eval_dir: Path) -> list[dict]:
             except (DatabaseError, QueryTimeout):
                 pass
             ungrounded = len(ungrounded_literals(last["sql"], "duckdb", source.schema, indexes[path]))
+        agreeing, sampled = r.get("agreement", (0, 0))
         out.append(
             {
+                "agreeing": agreeing,
+                "sampled": sampled,
                 "right": r["correct_final"],
                 "ran": ran,
                 "repairs": len(r["attempts"]) - 1,
@@ -75,6 +82,8 @@ def unsure(s: dict, conditions) -> bool:
         "repairs2": s["repairs"] > 1,
         "empty": s["empty"],
         "ungrounded": s["ungrounded"] > 0,
+        "any_disagree": s["agreeing"] < s["sampled"],
+        "none_agree": s["sampled"] > 0 and s["agreeing"] == 0,
     }
     return any(checks[c] for c in conditions)
 
