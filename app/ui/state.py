@@ -19,6 +19,8 @@ SETTINGS_FORM_ROUND = "floe_settings_form_round"  # bumps after a save so secret
 SQL_SOURCE_KIND = "floe_sql_source_kind"
 ANALYSIS = "floe_analysis_id"  # the saved analysis shown (None: a new one, saved on its first question)
 SQL_PENDING = "floe_sql_pending"  # a question to answer on this run (from a button)
+SQL_CLARIFY = "floe_sql_clarify"  # a question held until the person says which measure a word means
+SQL_MEANING = "floe_sql_meaning"  # the (table, column) they chose; () to answer without choosing
 
 # Documents
 DOCS_ANSWER = "floe_documents_answer"

@@ -9,6 +9,7 @@ from app.ui.analysis_sidebar import active_analysis, analysis_store
 from app.ui.answer_checks import show_alternatives, show_confidence, show_reading
 from app.ui.backend_session import backend_sidebar, model_generator
 from app.ui.chat_view import feedback_controls, queue_place_reporter
+from app.ui.clarify import hold_if_unclear, show_pending, take_choice
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
 from app.ui.errors import log_unexpected
@@ -236,16 +237,22 @@ for turn in turns:
 if agent is None:
     st.stop()
 
+show_pending(read_only)
 question = st.chat_input("Ask a question about this data", disabled=read_only) or st.session_state.pop(
     state.SQL_PENDING, None
 )
 if question:
+    hold_if_unclear(question, source.schema, semantic)  # reruns to ask which measure a word means
+# `asked` is the person's words, kept with the turn; `question` may carry their choice of meaning
+question, asked = take_choice(source, owner, found) or (question, question)
+if question:
     with st.spinner("Writing and checking SQL…"):
         try:
             answer = agent.ask(question, history=follow_up_context(turns, source.name))
+            answer.question = asked
         except BackendError as err:  # kept with the reason: ask again, or write the SQL and Re-run
-            answer = failed_answer(question, err.user_message)
+            answer = failed_answer(asked, err.user_message)
         except Exception:  # kept too: a short message here, the traceback in the server log
-            answer = failed_answer(question, log_unexpected("answering a question on Ask your data"), "error")
+            answer = failed_answer(asked, log_unexpected("answering a question on Ask your data"), "error")
     save_turn(answer)
     st.rerun()

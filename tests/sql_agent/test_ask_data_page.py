@@ -235,3 +235,34 @@ def test_an_unsure_answer_offers_the_other_reading_and_choosing_it_makes_it_the_
     last_turn = at.chat_message[-1]
     assert any("For each city: the number of rows (as customers)" in m.value for m in last_turn.markdown)
     assert "Verify" in [b.label for b in at.button]
+
+
+SALES_CSV = b"region,sales_amount,sales_units\nNorth,100.5,3\nSouth,80.0,9\nNorth,20.0,1\n"
+
+
+def test_an_ambiguous_word_is_asked_about_once_and_the_choice_is_remembered(
+    sample_db_path, data_dir, replicate_backend
+):
+    by_amount = "SELECT region, SUM(sales_amount) AS sales FROM orders GROUP BY region"
+    replicate_backend.script(*(Reply(tokens=(by_amount,)) for _ in range(6)))
+    at = open_page(sample_db_path, data_dir)
+    _upload(at, ("orders.csv", SALES_CSV))
+    at.chat_input[0].set_value("What were sales by region?").run()
+    assert not at.exception, at.exception
+    assert any(
+        m.value == "By “sales”, do you mean orders.sales_amount or orders.sales_units?" for m in at.markdown
+    )
+    assert replicate_backend.creates() == [], "nothing is guessed before the person answers"
+
+    _button(at, "orders.sales_amount").click().run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    prompt = replicate_backend.creates()[0].json()["input"]["prompt"]
+    assert "by “sales” I mean orders.sales_amount" in prompt
+    assert any(m.value == "What were sales by region?" for m in at.chat_message[0].markdown), (
+        "their own words kept"
+    )
+
+    asked_before = len(replicate_backend.creates())
+    at.chat_input[0].set_value("Which region had the most sales?").run()
+    assert not any("do you mean" in m.value for m in at.markdown), "not asked again"
+    assert len(replicate_backend.creates()) > asked_before

@@ -9,12 +9,12 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.backends.standins import ReplicateStandIn
+from tests.backends.standins import ReplicateStandIn, Reply
 from tests.backends.standins.fake_secrets import REPLICATE_TOKEN
 from tests.conftest import ARTIFACTS, open_app_page, running_app, wait_until_idle
 
 from .generation.test_model_path import ORDERS_CSV, QUESTION
-from .test_ask_data_page import SALES_BY_MONTH, SCENARIO
+from .test_ask_data_page import SALES_BY_MONTH, SALES_CSV, SCENARIO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -102,5 +102,41 @@ def test_a_repair_sent_back_twice_ends_in_an_answer_not_an_error(page, app_data,
             expect(page.get_by_test_id("stException")).to_have_count(0)
             expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
             assert len(replicate.creates()) == len(SCENARIO)
+    finally:
+        replicate.stop()
+
+
+def test_an_ambiguous_word_is_asked_about_in_the_browser_and_not_again(page, app_data, sample_db_path):
+    """Ask, choose a meaning with a button, ask again with the same word: no second question. The
+    model is the real Replicate provider against the protocol STAND-IN for Replicate's API."""
+    app_data.mkdir(parents=True)
+    shutil.copy(sample_db_path, app_data / sample_db_path.name)
+    replicate = ReplicateStandIn(REPLICATE_TOKEN).start()
+    by_amount = "SELECT region, SUM(sales_amount) AS sales FROM orders GROUP BY region ORDER BY sales DESC"
+    replicate.script(*(Reply(tokens=(by_amount,)) for _ in range(6)))
+    settings = {"REPLICATE_API_TOKEN": REPLICATE_TOKEN, "FLOE_REPLICATE_BASE_URL": replicate.base_url}
+    try:
+        with running_app(
+            app_data, FLOE_CONVERSATION_SCOPE="local", FLOE_BACKEND="replicate", **settings
+        ) as url:
+            open_app_page(page, url, "Ask your data")
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_text("Upload CSV/Parquet").click()
+            sidebar.locator("input[type=file]").set_input_files(
+                {"name": "orders.csv", "mimeType": "text/csv", "buffer": SALES_CSV}
+            )
+            expect(page.get_by_text("Schema: 1 tables")).to_be_visible(timeout=60_000)
+            ask = page.get_by_test_id("stChatInputTextArea")
+            ask.fill("What were sales by region?")
+            ask.press("Enter")
+            expect(page.get_by_text("do you mean orders.sales_amount or orders.sales_units?")).to_be_visible()
+            page.get_by_role("button", name="orders.sales_amount").click()
+            expect(page.get_by_text("The highest sales is")).to_be_visible(timeout=120_000)
+            ask.fill("Which region had the most sales?")
+            ask.press("Enter")
+            expect(page.get_by_text("The highest sales is")).to_have_count(2, timeout=120_000)
+            wait_until_idle(page)
+            expect(page.get_by_text("do you mean")).to_have_count(0)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
     finally:
         replicate.stop()
