@@ -22,47 +22,44 @@ def literal_notes(
     """One note per literal that is not a value of its column but is close to some: `proven` takes
     only columns the index holds whole (the literal cannot be there), otherwise any indexed column
     (for a query that returned no rows)."""
-    if index is None or not index.columns:
-        return []
-    try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-    except SqlglotError:
-        return []
-    aliases, read = tables_by_alias(tree, schema), tables_read(tree, schema)
     notes: list[str] = []
-    for column, literals in _comparisons(tree):
-        values = _column_values(column, aliases, read, index)
-        if values is None or (proven and not values.complete):
+    for literal, values in _compared_values(sql, dialect, schema, index):
+        if (proven and not values.complete) or literal in values.values:
             continue
-        for literal in literals:
-            if literal in values.values:
-                continue
-            variants = close_variants(literal, values.values)
-            note = (
-                f"'{literal}' is not a value of {values.table}.{values.column}; "
-                f"it holds {', '.join(repr(v) for v in variants)}."
-            )
-            if variants and note not in notes:
-                notes.append(note)
+        variants = close_variants(literal, values.values)
+        note = (
+            f"'{literal}' is not a value of {values.table}.{values.column}; "
+            f"it holds {', '.join(repr(v) for v in variants)}."
+        )
+        if variants and note not in notes:
+            notes.append(note)
     return notes
 
 
 def ungrounded_literals(sql: str, dialect: str, schema: Schema, index: ValueIndex | None) -> list[str]:
     """The text literals a query compares with a column the index holds whole and that does not hold
     them (whether or not something close is there): a sign the answer may be empty or wrong."""
+    return [
+        literal
+        for literal, values in _compared_values(sql, dialect, schema, index)
+        if values.complete and literal not in values.values
+    ]
+
+
+def _compared_values(sql: str, dialect: str, schema: Schema, index: ValueIndex | None):
+    """(text literal, the indexed values of the column it is compared with) for each comparison."""
     if index is None or not index.columns:
-        return []
+        return
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except SqlglotError:
-        return []
+        return
     aliases, read = tables_by_alias(tree, schema), tables_read(tree, schema)
-    missing = []
     for column, literals in _comparisons(tree):
         values = _column_values(column, aliases, read, index)
-        if values is not None and values.complete:
-            missing += [lit for lit in literals if lit not in values.values]
-    return missing
+        if values is not None:
+            for literal in literals:
+                yield literal, values
 
 
 def close_variants(literal: str, values: tuple[str, ...], most: int = 3) -> list[str]:

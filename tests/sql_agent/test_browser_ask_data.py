@@ -3,6 +3,7 @@ table and the chart."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 
@@ -69,74 +70,71 @@ def test_a_question_waiting_for_the_model_shows_its_place(browser, app_data, sam
         asking_context.close()
 
 
-def test_a_repair_sent_back_twice_ends_in_an_answer_not_an_error(page, app_data, sample_db_path):
-    """The crash a new user met, as they met it: the sample database's question first, then an
-    uploaded CSV in the same analysis, whose first query the model sends back twice. The model is the
-    real Replicate provider against the protocol STAND-IN for Replicate's API, with scripted replies."""
+@contextlib.contextmanager
+def ask_data_on_replicate(page, app_data, sample_db_path, replies):
+    """The app on Ask your data, its model the real Replicate provider against the protocol STAND-IN
+    for Replicate's API answering `replies` in order; yields the stand-in."""
     app_data.mkdir(parents=True)
     shutil.copy(sample_db_path, app_data / sample_db_path.name)
     replicate = ReplicateStandIn(REPLICATE_TOKEN).start()
-    replicate.script(*SCENARIO)
+    replicate.script(*replies)
     settings = {"REPLICATE_API_TOKEN": REPLICATE_TOKEN, "FLOE_REPLICATE_BASE_URL": replicate.base_url}
     try:
         with running_app(
             app_data, FLOE_CONVERSATION_SCOPE="local", FLOE_BACKEND="replicate", **settings
         ) as url:
             open_app_page(page, url, "Ask your data")
-            sidebar = page.get_by_test_id("stSidebar")
-            sidebar.get_by_text("Sample retail database").click()
-            ask = page.get_by_test_id("stChatInputTextArea")
-            ask.fill(SALES_BY_MONTH)
-            ask.press("Enter")
-            expect(page.get_by_text("The highest sales is")).to_be_visible(timeout=120_000)
-
-            sidebar.get_by_text("Upload CSV/Parquet").click()
-            sidebar.locator("input[type=file]").set_input_files(
-                {"name": "orders.csv", "mimeType": "text/csv", "buffer": ORDERS_CSV}
-            )
-            expect(page.get_by_text("Schema: 1 tables")).to_be_visible(timeout=60_000)
-            ask.fill(QUESTION)
-            ask.press("Enter")
-            expect(page.get_by_text("country is Germany")).to_be_visible(timeout=120_000)
-            wait_until_idle(page)
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-            expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-            assert len(replicate.creates()) == len(SCENARIO)
+            yield replicate
     finally:
         replicate.stop()
+
+
+def test_a_repair_sent_back_twice_ends_in_an_answer_not_an_error(page, app_data, sample_db_path):
+    """The crash a new user met, as they met it: the sample database's question first, then an
+    uploaded CSV in the same analysis, whose first query the model sends back twice. The model is the
+    real Replicate provider against the protocol STAND-IN for Replicate's API, with scripted replies."""
+    with ask_data_on_replicate(page, app_data, sample_db_path, SCENARIO) as replicate:
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Sample retail database").click()
+        ask = page.get_by_test_id("stChatInputTextArea")
+        ask.fill(SALES_BY_MONTH)
+        ask.press("Enter")
+        expect(page.get_by_text("The highest sales is")).to_be_visible(timeout=120_000)
+
+        sidebar.get_by_text("Upload CSV/Parquet").click()
+        sidebar.locator("input[type=file]").set_input_files(
+            {"name": "orders.csv", "mimeType": "text/csv", "buffer": ORDERS_CSV}
+        )
+        expect(page.get_by_text("Schema: 1 tables")).to_be_visible(timeout=60_000)
+        ask.fill(QUESTION)
+        ask.press("Enter")
+        expect(page.get_by_text("country is Germany")).to_be_visible(timeout=120_000)
+        wait_until_idle(page)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+        assert len(replicate.creates()) == len(SCENARIO)
 
 
 def test_an_ambiguous_word_is_asked_about_in_the_browser_and_not_again(page, app_data, sample_db_path):
     """Ask, choose a meaning with a button, ask again with the same word: no second question. The
     model is the real Replicate provider against the protocol STAND-IN for Replicate's API."""
-    app_data.mkdir(parents=True)
-    shutil.copy(sample_db_path, app_data / sample_db_path.name)
-    replicate = ReplicateStandIn(REPLICATE_TOKEN).start()
     by_amount = "SELECT region, SUM(sales_amount) AS sales FROM orders GROUP BY region ORDER BY sales DESC"
-    replicate.script(*(Reply(tokens=(by_amount,)) for _ in range(6)))
-    settings = {"REPLICATE_API_TOKEN": REPLICATE_TOKEN, "FLOE_REPLICATE_BASE_URL": replicate.base_url}
-    try:
-        with running_app(
-            app_data, FLOE_CONVERSATION_SCOPE="local", FLOE_BACKEND="replicate", **settings
-        ) as url:
-            open_app_page(page, url, "Ask your data")
-            sidebar = page.get_by_test_id("stSidebar")
-            sidebar.get_by_text("Upload CSV/Parquet").click()
-            sidebar.locator("input[type=file]").set_input_files(
-                {"name": "orders.csv", "mimeType": "text/csv", "buffer": SALES_CSV}
-            )
-            expect(page.get_by_text("Schema: 1 tables")).to_be_visible(timeout=60_000)
-            ask = page.get_by_test_id("stChatInputTextArea")
-            ask.fill("What were sales by region?")
-            ask.press("Enter")
-            expect(page.get_by_text("do you mean orders.sales_amount or orders.sales_units?")).to_be_visible()
-            page.get_by_role("button", name="orders.sales_amount").click()
-            expect(page.get_by_text("The highest sales is")).to_be_visible(timeout=120_000)
-            ask.fill("Which region had the most sales?")
-            ask.press("Enter")
-            expect(page.get_by_text("The highest sales is")).to_have_count(2, timeout=120_000)
-            wait_until_idle(page)
-            expect(page.get_by_text("do you mean")).to_have_count(0)
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-    finally:
-        replicate.stop()
+    with ask_data_on_replicate(page, app_data, sample_db_path, [Reply(tokens=(by_amount,))] * 6):
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Upload CSV/Parquet").click()
+        sidebar.locator("input[type=file]").set_input_files(
+            {"name": "orders.csv", "mimeType": "text/csv", "buffer": SALES_CSV}
+        )
+        expect(page.get_by_text("Schema: 1 tables")).to_be_visible(timeout=60_000)
+        ask = page.get_by_test_id("stChatInputTextArea")
+        ask.fill("What were sales by region?")
+        ask.press("Enter")
+        expect(page.get_by_text("do you mean orders.sales_amount or orders.sales_units?")).to_be_visible()
+        page.get_by_role("button", name="orders.sales_amount").click()
+        expect(page.get_by_text("The highest sales is")).to_be_visible(timeout=120_000)
+        ask.fill("Which region had the most sales?")
+        ask.press("Enter")
+        expect(page.get_by_text("The highest sales is")).to_have_count(2, timeout=120_000)
+        wait_until_idle(page)
+        expect(page.get_by_text("do you mean")).to_have_count(0)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
