@@ -79,11 +79,11 @@ class SqlAgent:
         else:
             synonyms = self.semantic.synonyms_by_table() if self.semantic else None
             examples = closest_examples(question, self.semantic, self.examples)
-            # the examples and the earlier turn share the budget with the schema: a repair prompt
-            # repeats them all, and long verified queries once pushed it past a 4k context
             matches = match_values(question, self.values)
             answer.matches = [m.shown() for m in matches]
             found = [m.note() for m in matches]
+            # the examples, the earlier turn and the values share the budget with the schema: a repair
+            # prompt repeats them all, and long verified queries once pushed it past a 4k context
             beside = estimate_tokens(prompts.user_prompt(question, "", examples, history, found))
             budget = max(self.token_budget - beside, self.token_budget // 2)
             # the tables holding the question's values are linked as if the question named them
@@ -141,7 +141,8 @@ class SqlAgent:
     def _second_readings(self, answer: AgentAnswer, first, options) -> float:
         """Sample `second_readings` replies to the first prompt, run them, and count those that find
         the answer's rows; up to two that find other rows become alternatives. Returns model seconds."""
-        spent, agreeing_, seen = 0.0, 0, {result_key(answer.result)}
+        own = result_key(answer.result)
+        spent, agreeing_, seen = 0.0, 0, {own}
         for i in range(self.second_readings):
             t0 = time.perf_counter()
             reply = self.generate(first, **options, **SAMPLING, seed=100 + i)
@@ -151,12 +152,12 @@ class SqlAgent:
             if attempt.outcome != "ok" or trial.result is None:
                 continue
             key = result_key(trial.result)
-            if key == result_key(answer.result):
+            if key == own:
                 agreeing_ += 1
             elif key not in seen and len(answer.alternatives) < 2:
                 seen.add(key)
-                reading = read_query(attempt.sql or "", self.source.dialect, reading_labels(self.semantic))
-                answer.alternatives.append(Alternative(attempt.sql or "", reading, trial.result))
+                sql = attempt.sql or ""
+                answer.alternatives.append(Alternative(sql, self._reading(sql), trial.result))
         answer.agreement = (agreeing_, self.second_readings)
         return spent
 
@@ -257,12 +258,15 @@ class SqlAgent:
     def _literal_notes(self, sql: str, proven: bool) -> list[str]:
         return literal_notes(sql, self.source.dialect, self.source.schema, self.values, proven)
 
+    def _reading(self, sql: str) -> str:
+        return read_query(sql, self.source.dialect, reading_labels(self.semantic))
+
     def _finish(self, answer: AgentAnswer, schema) -> None:
         if not answer.result:
             return
         answer.summary = summarise(answer.result)
         written = answer.attempts[-1].sql or answer.sql or ""  # as written: before the row cap is added
-        answer.reading = read_query(written, self.source.dialect, reading_labels(self.semantic))
+        answer.reading = self._reading(written)
         answer.chart = choose_chart(answer.result)
         tables = (
             list(answer.schema_slice.tables) if answer.schema_slice else _tables_in(answer.sql or "", schema)
@@ -288,7 +292,7 @@ def _tables_in(sql: str, schema) -> list[str]:
 
 
 def _repeats(sql: str | None, attempts: Sequence[Attempt]) -> bool:
-    """The same query as an earlier attempt, spacing and case aside."""
+    """The same query as an earlier attempt, spacing and case aside (quoted text as written)."""
     if not sql:
         return False
     key = normalised_sql(sql)
