@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .types import Chunk, LoadedDocument
+from .types import Chunk, LoadedDocument, embed_prefix
 
 TARGET_TOKENS = 160  # MiniLM was trained on short passages; smaller chunks retrieve more precisely
 OVERLAP_TOKENS = 48
@@ -33,7 +33,7 @@ def chunk_document(
     max_tokens: int,
     target_tokens: int = TARGET_TOKENS,
 ) -> list[Chunk]:
-    text = doc.text
+    text, title = doc.text, doc.title
     target = min(target_tokens, max_tokens)
     chunks: list[Chunk] = []
     offset = 0
@@ -42,22 +42,23 @@ def chunk_document(
     for block in doc.blocks:
         start, offset = offset, offset + len(block.text) + 2
         if block.is_heading or (block.page, block.heading) != key:
-            chunks += _pack_section(text, section, key, count_tokens, max_tokens, target)
+            chunks += _pack_section(text, section, key, title, count_tokens, max_tokens, target)
             section, key = [], (block.page, block.heading)
         if not block.is_heading:
             section.append((start, start + len(block.text)))
-    chunks += _pack_section(text, section, key, count_tokens, max_tokens, target)
+    chunks += _pack_section(text, section, key, title, count_tokens, max_tokens, target)
     if not chunks and any(b.is_heading for b in doc.blocks):  # only headings: index them as text
         plain = [replace(b, is_heading=False, heading=None) for b in doc.blocks]
         return chunk_document(replace(doc, blocks=plain), count_tokens, max_tokens, target_tokens)
     return chunks
 
 
-def _pack_section(text, spans, key, count_tokens, max_tokens, target) -> list[Chunk]:
+def _pack_section(text, spans, key, title, count_tokens, max_tokens, target) -> list[Chunk]:
     if not spans:
         return []
     page, heading = key
-    prefix = count_tokens(heading) - 1 if heading else 0  # the heading line costs this many more tokens
+    lines = embed_prefix(title, heading)
+    prefix = count_tokens(lines) - 1 if lines else 0  # what the title and heading lines add, and one spare
     budget = max_tokens - prefix
     units: list[_Unit] = []
     for start, end in spans:
@@ -66,12 +67,12 @@ def _pack_section(text, spans, key, count_tokens, max_tokens, target) -> list[Ch
     current: list[_Unit] = []
     for unit in units:
         if current and _cost(current + [unit]) + prefix > target:
-            chunks += _make_chunks(text, current, page, heading, count_tokens, max_tokens)
+            chunks += _make_chunks(text, current, page, heading, title, count_tokens, max_tokens)
             tail = _sentences(text, current[-1], count_tokens, budget)[-1]
             overlap = [tail] if tail.tokens <= OVERLAP_TOKENS and tail.start > current[0].start else []
             current = overlap if _cost(overlap + [unit]) + prefix <= target else []
         current.append(unit)
-    chunks += _make_chunks(text, current, page, heading, count_tokens, max_tokens)
+    chunks += _make_chunks(text, current, page, heading, title, count_tokens, max_tokens)
     return chunks
 
 
@@ -80,16 +81,16 @@ def _cost(units: list[_Unit]) -> int:
     return sum(u.tokens - 2 for u in units) + 2
 
 
-def _make_chunks(text, units, page, heading, count_tokens, max_tokens) -> list[Chunk]:
+def _make_chunks(text, units, page, heading, title, count_tokens, max_tokens) -> list[Chunk]:
     start, end = units[0].start, units[-1].end
-    chunk = Chunk(text[start:end], page, heading, start, end, 0)
+    chunk = Chunk(text[start:end], page, heading, start, end, 0, title)
     tokens = count_tokens(chunk.embed_text)
     if tokens > max_tokens and len(units) > 1:  # summed counts can be off at joins; trust the tokenizer
         half = len(units) // 2
-        return _make_chunks(text, units[:half], page, heading, count_tokens, max_tokens) + _make_chunks(
-            text, units[half:], page, heading, count_tokens, max_tokens
-        )
-    return [Chunk(chunk.text, page, heading, start, end, tokens)]
+        return _make_chunks(
+            text, units[:half], page, heading, title, count_tokens, max_tokens
+        ) + _make_chunks(text, units[half:], page, heading, title, count_tokens, max_tokens)
+    return [Chunk(chunk.text, page, heading, start, end, tokens, title)]
 
 
 def _units(text, start, end, count_tokens, budget) -> list[_Unit]:

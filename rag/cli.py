@@ -97,13 +97,16 @@ def _run(args) -> int:
             result = search(
                 store, embedder_for(args.embedder), args.query, k=args.k, mode=args.mode or DEFAULT_MODE
             )
-        for h in result.hits:
+        for rank, h in enumerate(result.hits, start=1):
             _print(
                 {
                     "file": h.file,
                     "page": h.page,
                     "chunk_id": h.chunk_id,
                     "score": round(h.score, 6),
+                    "cosine": None if h.vector_score is None else round(h.vector_score, 6),
+                    "title_match": None if h.title_score is None else round(h.title_score, 3),
+                    "moved": h.moved(rank) if result.mode == "hybrid" else None,
                     "text": h.text,
                 }
             )

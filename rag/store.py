@@ -24,7 +24,7 @@ import pyarrow as pa
 from backends.data_folder import write_problem
 
 from .errors import EmbedderMismatch, StoreBusy, StoreError, StoreUnwritable
-from .types import Chunk, LoadedDocument
+from .types import Chunk, LoadedDocument, file_title
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -130,6 +130,8 @@ class Store:
             """CREATE TABLE IF NOT EXISTS documents (doc_id BIGINT, file VARCHAR, kind VARCHAR,
             content_hash VARCHAR, size_bytes BIGINT, pages INTEGER, chunks INTEGER, added_at TIMESTAMP)"""
         )
+        # Added with look-alike retrieval (issue 22); a store written before has no titles until re-ingested.
+        self.con.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS title VARCHAR")
         # doc_len is repeated on every posting so BM25 needs no join with the wide chunks table.
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS terms (chunk_id BIGINT, term VARCHAR, tf INTEGER, doc_len INTEGER)"
@@ -253,12 +255,17 @@ class Store:
                         doc.pages,
                         len(chunks),
                         now,
+                        doc.title,
                     )
                 )
                 chunk_rows += [(doc_id, next(ids), i, chunk) for i, chunk in enumerate(chunks)]
             vectors = np.concatenate([np.asarray(v, dtype=np.float32).reshape(-1, dim) for _, _, v in items])
             self._insert_chunks(chunk_rows, vectors, dim)
-            self.con.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+            self.con.executemany(
+                "INSERT INTO documents (doc_id, file, kind, content_hash, size_bytes, pages, chunks, added_at, title)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                doc_rows,
+            )
             self._bump_generation()
             self.con.execute("COMMIT")
         except BaseException as exc:
@@ -384,6 +391,27 @@ class Store:
             GROUP BY hits.chunk_id ORDER BY score DESC, hits.chunk_id LIMIT ?""",
             [list(query_terms), n, total / max(n, 1), k],
         ).fetchall()
+
+    def files_of(self, ids: Sequence[int]) -> dict[int, str]:
+        """The file each chunk comes from."""
+        if not ids:
+            return {}
+        return dict(
+            self.con.execute(
+                "SELECT c.chunk_id, d.file FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ?",
+                [list(ids)],
+            ).fetchall()
+        )
+
+    def titles(self) -> dict[str, str]:
+        """Each document's title; the file name stands in where a store written before titles has none."""
+        if self.embedding_model is None:
+            return {}
+        has_title = self._one(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'title'"
+        )[0]
+        rows = self.con.execute(f"SELECT file, {'title' if has_title else 'NULL'} FROM documents").fetchall()
+        return {file: title or file_title(file) for file, title in rows}
 
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
         if not ids:

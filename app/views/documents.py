@@ -209,8 +209,10 @@ if answer is not None:
                     "score": round(h.score, 4),
                     "cosine": None if h.vector_score is None else round(h.vector_score, 4),
                     "bm25": None if h.keyword_score is None else round(h.keyword_score, 3),
+                    "title match": None if h.title_score is None else round(h.title_score, 2),
                     "vector rank": h.ranks.get("vector"),
                     "keyword rank": h.ranks.get("keyword"),
+                    "moved": h.moved(i) if s.mode == "hybrid" else None,
                     "text": h.text[:160],
                 }
                 for i, h in enumerate(s.hits, start=1)

@@ -57,7 +57,7 @@ def test_cli_ingest_search_list_delete(tmp_path):
 
     code, hits, _ = rag("search", "--store", store, "-k", "2", "how do I restart the device")
     assert code == 0 and len(hits) == 2
-    assert set(hits[0]) == {"file", "page", "chunk_id", "score", "text"}
+    assert set(hits[0]) == {"file", "page", "chunk_id", "score", "cosine", "title_match", "moved", "text"}
     assert (hits[0]["file"], hits[0]["page"]) == ("manual.pdf", 2)
     assert hits[0]["score"] >= hits[1]["score"]
 
