@@ -24,6 +24,8 @@ from backends import (
     load_settings,
 )
 
+from . import prompts
+from .citation_grammar import citation_grammar
 from .citing import cite_passages
 from .embedders import Embedder, embed_array
 from .keywords import terms
@@ -31,6 +33,8 @@ from .memory_index import MemoryIndex
 from .prompts import (
     EXAMPLE_ANSWER,
     EXAMPLE_QUESTION,
+    EXAMPLE_UNANSWERED,
+    EXAMPLE_UNANSWERED_QUESTION,
     NOT_FOUND,
     SYSTEM_PROMPT,
     format_source,
@@ -38,9 +42,12 @@ from .prompts import (
 )
 from .retrieval import DEFAULT_MODE, SearchResult, search
 from .store import Store
+from .support import SentenceSupport, check_answer
 from .types import Hit
 
 ANSWER_TOKENS = 384
+# Hold the embedded model's answer to rag/citation_grammar.py (every sentence cites a given passage).
+CITATION_GRAMMAR = False
 EXTRACTIVE_SOURCES = 3
 OVERLAP_WEIGHT = 0.3
 # A sentence ends at . ! or ? before a space, at a blank line, or at the end ("1.5 metres" stays whole).
@@ -71,8 +78,14 @@ class Answer:
     text: str
     mode: str  # "generated" | "extractive" | "not_found"
     citations: list[Citation] = field(default_factory=list)
-    note: str | None = None  # why the answer is extractive, when it is
+    note: str | None = None  # why the answer is extractive or not found, when it is
     search: SearchResult | None = None
+    # Generated answers: each sentence and the passages that back it (rag/support.py).
+    sentences: list[SentenceSupport] = field(default_factory=list)
+
+    @property
+    def unsupported(self) -> list[SentenceSupport]:
+        return [s for s in self.sentences if not s.supported]
 
     def as_dict(self) -> dict:
         data = {k: v for k, v in asdict(self).items() if k != "search"}
@@ -100,6 +113,7 @@ def answer_question(
     on_delta: Callable[[str], None] | None = None,
     backend=None,
     max_tokens: int = ANSWER_TOKENS,
+    grammar: bool | None = None,
 ) -> Answer:
     """Retrieve, then generate with citations, or extract. `backend` overrides `backend_name`."""
     result = search(store, embedder, question, k=k, mode=mode, index=index)
@@ -121,25 +135,39 @@ def answer_question(
         )
     try:
         backend = backend or create_backend(name, settings)
-        return _generated(question, result, embedder, backend, on_delta, max_tokens)
+        use_grammar = CITATION_GRAMMAR if grammar is None else grammar
+        return _generated(question, result, embedder, backend, on_delta, max_tokens, use_grammar)
     except BackendError as exc:
         return _extractive(question, result, embedder, f"The backend could not answer: {exc.user_message}")
 
 
-def _generated(question, result: SearchResult, embedder, backend, on_delta, max_tokens) -> Answer:
-    budget = backend.info().context_window - max_tokens
+def _generated(question, result: SearchResult, embedder, backend, on_delta, max_tokens, grammar) -> Answer:
+    info = backend.info()
+    budget = info.context_window - max_tokens
     hits = _fit_sources(result.hits, question, budget, lambda msgs: backend.count_tokens(msgs)[0])
     messages = build_messages(question, hits)
+    held = citation_grammar(len(hits)) if grammar and "grammar" in info.options else None
     parts = []
-    for delta in backend.chat(messages, ChatParams(temperature=0.2, max_tokens=max_tokens)):
+    for delta in backend.chat(messages, ChatParams(temperature=0.2, max_tokens=max_tokens, grammar=held)):
         parts.append(delta)
         if on_delta:
             on_delta(delta)
-    text, cited = cite_passages("".join(parts).strip(), hits)
+    text, _ = cite_passages("".join(parts).strip(), hits)
+    passages = {n: h.checked_text for n, h in enumerate(hits, start=1)}
+    sentences = check_answer(question, text, passages)
+    text = " ".join(s.shown for s in sentences)
+    cited = {n for s in sentences for n in s.cites}
     citations = make_citations(hits, question, embedder)
     for c in citations:
         c.cited = c.n in cited
-    return Answer(question, text, "generated", citations, search=result)
+    claims = [s for s in sentences if s.claim]
+    if claims and not any(s.supported for s in claims):  # the model answered from memory, not the passages
+        return Answer(question, NOT_FOUND, "not_found", citations, search=result, sentences=sentences,
+                      note=UNBACKED_NOTE)  # fmt: skip
+    return Answer(question, text, "generated", citations, search=result, sentences=sentences)
+
+
+UNBACKED_NOTE = "The model wrote an answer, but no passage found backs any of it; it is shown greyed below."
 
 
 def _extractive(question, result: SearchResult, embedder, note: str) -> Answer:
@@ -163,10 +191,12 @@ def _extractive(question, result: SearchResult, embedder, note: str) -> Answer:
 
 def build_messages(question: str, hits: list[Hit]) -> list[Message]:
     sources = "\n\n".join(format_source(n, h) for n, h in enumerate(hits, start=1))
+    examples = [Message("user", EXAMPLE_QUESTION), Message("assistant", EXAMPLE_ANSWER)]
+    if prompts.SHOW_UNANSWERED_EXAMPLE:
+        examples += [Message("user", EXAMPLE_UNANSWERED_QUESTION), Message("assistant", EXAMPLE_UNANSWERED)]
     return [
         Message("system", SYSTEM_PROMPT),
-        Message("user", EXAMPLE_QUESTION),
-        Message("assistant", EXAMPLE_ANSWER),
+        *examples,
         Message("user", f"Sources:\n\n{sources}\n\nQuestion: {question}"),
     ]
 

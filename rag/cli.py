@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--embedder", default="local")
     p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="(the answer is printed as JSON either way)")
     command("list", "list the indexed documents")
     p = command("delete", "remove a document")
     p.add_argument("file")

@@ -19,6 +19,14 @@ EXAMPLE_QUESTION = (
 )
 EXAMPLE_ANSWER = "Twice a week in summer, early in the morning [2]."
 
+# A second exchange, where the sources do not answer: the refusal a small model otherwise rarely writes.
+EXAMPLE_UNANSWERED_QUESTION = (
+    "Sources:\n\n[1] (garden.md, section 'Watering')\nWater tomatoes twice a week in summer, early in the "
+    "morning.\n\nQuestion: Which tomato variety grows best in pots?"
+)
+EXAMPLE_UNANSWERED = "The documents do not say which tomato variety grows best in pots."
+SHOW_UNANSWERED_EXAMPLE = False
+
 NOT_FOUND = "I could not find anything about this in your documents, so I will not guess an answer."
 
 CHAT_SOURCES_PROMPT = (

@@ -63,7 +63,8 @@ def search(
     by_keyword = source.keyword_search(list(terms(query)), n)
     cosines = dict(by_vector)
     cosines.update(store.cosines([cid for cid, _ in by_keyword if cid not in cosines], qvec))
-    title_match = _title_match(store, query, cosines) if mode == "hybrid" else {}
+    titles = store.titles()
+    title_match = _title_match(store, query, cosines, titles) if mode == "hybrid" else {}
     ranked = _rank(by_vector, by_keyword, mode, cosines, title_match)[:k]
     rows = store.chunks_by_id([cid for cid, _ in ranked])
     vranks = {cid: i for i, (cid, _) in enumerate(by_vector, start=1)}
@@ -87,16 +88,17 @@ def search(
                 keyword_score=kscores.get(cid),
                 ranks=ranks,
                 title_score=title_match.get(cid) if mode == "hybrid" else None,
+                title=titles.get(row["file"]),
             )
         )
     best = max((c for _, c in by_vector[:1]), default=0.0)
     return SearchResult(query, mode, hits, relevant=best >= MIN_RELEVANCE)
 
 
-def _title_match(store: Store, query: str, candidates) -> dict[int, float]:
+def _title_match(store: Store, query: str, candidates, titles: dict[str, str]) -> dict[int, float]:
     """Each candidate chunk's document-title score."""
     files = store.files_of(list(candidates))
-    by_file = title_scores(query, store.titles())
+    by_file = title_scores(query, titles)
     return {cid: by_file.get(file, 0.0) for cid, file in files.items()}
 
 

@@ -85,6 +85,12 @@ class Hit:
     keyword_score: float | None = None  # BM25, when the keyword search matched this chunk
     ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank in each retriever
     title_score: float | None = None  # hybrid: how well the document's title matches the question (0-1)
+    title: str | None = None  # the document's title
+
+    @property
+    def checked_text(self) -> str:
+        """What an answer's sentence may be checked against: the passage under its title and section."""
+        return embed_prefix(self.title, self.heading) + self.text
 
     def moved(self, rank: int) -> str | None:
         """How the fusion moved this hit against cosine alone: "up from 4th", "down from 1st", or None."""

@@ -21,6 +21,21 @@ def highlighted(text: str, span: tuple[int, int]) -> str:
     return f"{esc(text[:start])}:orange-background[{support}]{esc(text[end:])}"
 
 
+NOT_FOUND_MARK = "not found in your documents"
+
+
+def checked_answer_markdown(sentences: Iterable[Mapping | object], fallback: str) -> str:
+    """An answer sentence by sentence: a sentence no passage backs is greyed and says so, never shown
+    as cited. `fallback` (the answer's text) when the answer carries no checked sentences."""
+    parts = []
+    for s in sentences:
+        if s.supported:
+            parts.append(s.shown)
+        else:
+            parts.append(f":gray[{s.text.replace('[', '(').replace(']', ')')} *({NOT_FOUND_MARK})*]")
+    return " ".join(parts) if parts else fallback
+
+
 def where(page: int | None, heading: str | None) -> str:
     return ", ".join(p for p in (f"page {page}" if page else "", heading or "") if p)
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_settings
-from app.ui.citations import render_citations, where
+from app.ui.citations import checked_answer_markdown, render_citations, where
 from app.ui.config import data_dir, upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
 from app.ui.errors import log_unexpected
@@ -188,11 +188,19 @@ if answer is not None:
         st.markdown(f"**{answer.question}**")
         if answer.mode == "not_found":
             st.warning(answer.text, icon=":material/search_off:")
+            if answer.sentences:  # the model's answer, which no passage backs
+                st.caption(answer.note)
+                st.markdown(checked_answer_markdown(answer.sentences, ""))
         elif answer.mode == "extractive":
             st.info(f"Extractive answer. {answer.note}", icon=":material/format_quote:")
             st.markdown(answer.text.split("\n\n", 1)[-1])
         else:
-            st.markdown(answer.text)
+            st.markdown(checked_answer_markdown(answer.sentences, answer.text))
+            if answer.unsupported:
+                st.caption(
+                    f"{len(answer.unsupported)} sentence(s) greyed: no passage found backs them, "
+                    "so they are not cited."
+                )
         render_citations(answer.citations)
     if answer.search is not None:
         with st.expander("Retrieval inspector"):

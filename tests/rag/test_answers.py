@@ -90,7 +90,8 @@ def test_generated_answer_with_a_real_backend_numbers_its_citations(store, embed
         on_delta=streamed.append,
     )  # fmt: skip
     assert answer.mode == "generated"
-    assert answer.text and answer.text == "".join(streamed).strip()
+    unmarked = re.sub(r"\s*\[\d+\]", "", answer.text)
+    assert unmarked and unmarked == re.sub(r"\s*\[\d+\]", "", "".join(streamed).strip())  # citations may move
     assert [c.n for c in answer.citations] == [1, 2]
     assert answer.citations[0].file == "handbook.md" and "27 days" in answer.citations[0].text
 
@@ -153,9 +154,11 @@ def test_a_file_named_instead_of_a_number_is_cited_when_it_points_at_one_given_p
     assert f"[{sick.n}] (handbook.md, section 'Sick leave')" in backend.sent[-1].content
 
 
-def test_a_file_with_several_given_passages_cites_none_of_them(store, embedder):
+def test_a_file_with_several_given_passages_is_cited_by_the_one_that_backs_the_sentence(store, embedder):
     question = "How many paid holiday days per year, and can I carry them over?"
-    backend = ScriptedBackend("Staff get 27 days (handbook.md).")
+    backend = ScriptedBackend("Full-time employees receive 27 days (handbook.md).")
     answer = answer_question(store, embedder, question, backend=backend, k=3)
-    assert sum(c.file == "handbook.md" for c in answer.citations) > 1
-    assert answer.text == "Staff get 27 days (handbook.md)." and not any(c.cited for c in answer.citations)
+    assert sum(c.file == "handbook.md" for c in answer.citations) > 1  # the name alone is ambiguous
+    backing = next(c for c in answer.citations if "27 days" in c.text)
+    assert answer.text == f"Full-time employees receive 27 days (handbook.md) [{backing.n}]."
+    assert [c.n for c in answer.citations if c.cited] == [backing.n]

@@ -95,3 +95,26 @@ def test_cli_ask_gives_a_cited_extractive_answer_with_the_embedded_model(tmp_pat
     cite = answer["citations"][0]
     assert (cite["n"], cite["file"]) == (1, "garden.md")
     assert cite["highlighted_text"] == "Water tomato plants deeply twice a week in summer."
+
+
+def test_cli_ask_json_carries_whether_each_sentence_is_backed(tmp_path, replicate_backend):
+    """The real Replicate provider against the protocol STAND-IN for Replicate's API (tests/conftest)."""
+    from tests.backends.standins import Reply
+
+    replicate_backend.script(
+        Reply(tokens=("Water tomato plants twice a week [1].", " Add 30 grams of fertiliser each time [1]."))
+    )
+    store = tmp_path / "docs.duckdb"
+    doc = tmp_path / "garden.md"
+    doc.write_text("# Tomatoes\n\nWater tomato plants deeply twice a week in summer.\n", encoding="utf-8")
+    assert rag("ingest", "--store", store, doc)[0] == 0
+    code, lines, err = rag(
+        "ask", "--json", "--store", store, "--backend", "replicate", "How do I care for tomatoes?"
+    )
+    assert code == 0, err
+    sentences = lines[0]["sentences"]
+    assert [(s["text"], s["supported"], s["cites"]) for s in sentences] == [
+        ("Water tomato plants twice a week.", True, [1]),
+        ("Add 30 grams of fertiliser each time.", False, []),
+    ]
+    assert lines[0]["text"] == "Water tomato plants twice a week [1]. Add 30 grams of fertiliser each time."
