@@ -35,10 +35,13 @@ from corpus import (  # noqa: E402
     lookalike_files,
     lookalike_questions,
     unanswerable_questions,
+    unanswered_held_out,
 )
 
 from backends import create_backend, load_settings  # noqa: E402
 from backends.local_embeddings import get_embedder  # noqa: E402
+from rag import answer as rag_answer  # noqa: E402
+from rag import prompts as rag_prompts  # noqa: E402
 from rag.answer import answer_question  # noqa: E402
 from rag.ingest import ingest_files  # noqa: E402
 from rag.loaders import load_document  # noqa: E402
@@ -130,6 +133,8 @@ def main() -> int:
     parser.add_argument("--set", choices=["labelled", "lookalike"], default="labelled")
     parser.add_argument("--grammar", choices=["on", "off"], help="the citation grammar (default: rag's)")
     parser.add_argument("--rescore", metavar="DETAILS", help="check a details file's answers again, no model")
+    parser.add_argument("--unanswered-example", choices=["on", "off"], help="the prompt's refusal example")
+    parser.add_argument("--named-document", choices=["on", "off"], help="only the named document's passages")
     args = parser.parse_args()
     if args.rescore:
         return rescore(Path(args.rescore), args.set)
@@ -144,7 +149,13 @@ def main() -> int:
     )
     questions = questions[: args.limit]
     grammar = None if args.grammar is None else args.grammar == "on"
-    unanswerable = unanswerable_questions()[: args.limit] if args.set == "lookalike" else []
+    unanswerable = (unanswerable_questions() if args.set == "lookalike" else unanswered_held_out())[
+        : args.limit
+    ]
+    if args.unanswered_example:
+        rag_prompts.SHOW_UNANSWERED_EXAMPLE = args.unanswered_example == "on"
+    if args.named_document:
+        rag_answer.NAMED_DOCUMENT_ONLY = args.named_document == "on"
     records, refusals = [], []
     with tempfile.TemporaryDirectory() as tmp:
         store_path = Path(tmp) / "docs.duckdb"

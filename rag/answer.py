@@ -48,6 +48,9 @@ from .types import Hit
 ANSWER_TOKENS = 384
 # Hold the embedded model's answer to rag/citation_grammar.py (every sentence cites a given passage).
 CITATION_GRAMMAR = False
+# Give the model only the passages of the document the question names (see named_document_hits).
+NAMED_DOCUMENT_ONLY = True
+NAMED_TITLE_SHARE = 0.75  # a title scoring this share of the best one's counts as named too
 EXTRACTIVE_SOURCES = 3
 OVERLAP_WEIGHT = 0.3
 # A sentence ends at . ! or ? before a space, at a blank line, or at the end ("1.5 metres" stays whole).
@@ -144,7 +147,8 @@ def answer_question(
 def _generated(question, result: SearchResult, embedder, backend, on_delta, max_tokens, grammar) -> Answer:
     info = backend.info()
     budget = info.context_window - max_tokens
-    hits = _fit_sources(result.hits, question, budget, lambda msgs: backend.count_tokens(msgs)[0])
+    shown = named_document_hits(result.hits) if NAMED_DOCUMENT_ONLY else result.hits
+    hits = _fit_sources(shown, question, budget, lambda msgs: backend.count_tokens(msgs)[0])
     messages = build_messages(question, hits)
     held = citation_grammar(len(hits)) if grammar and "grammar" in info.options else None
     parts = []
@@ -187,6 +191,18 @@ def _extractive(question, result: SearchResult, embedder, note: str) -> Answer:
     for c in citations:
         c.cited = True
     return Answer(question, text, "extractive", citations, note=note, search=result)
+
+
+def named_document_hits(hits: list[Hit]) -> list[Hit]:
+    """When the question names a document (its title matches clearly better than the others'), only
+    that document's passages: a look-alike's passage with other numbers is the small model's commonest
+    wrong answer. Only when the best passage is from that document too; questions that name no title
+    (all scores 0) keep every hit, and so does one whose title word points elsewhere ("home")."""
+    best = max((h.title_score or 0.0 for h in hits), default=0.0)
+    if best <= 0.0 or (hits[0].title_score or 0.0) < best:
+        return hits
+    named = [h for h in hits if (h.title_score or 0.0) >= NAMED_TITLE_SHARE * best]
+    return named or hits
 
 
 def build_messages(question: str, hits: list[Hit]) -> list[Message]:

@@ -25,7 +25,7 @@ EXAMPLE_UNANSWERED_QUESTION = (
     "morning.\n\nQuestion: Which tomato variety grows best in pots?"
 )
 EXAMPLE_UNANSWERED = "The documents do not say which tomato variety grows best in pots."
-SHOW_UNANSWERED_EXAMPLE = False
+SHOW_UNANSWERED_EXAMPLE = False  # measured: no more refusals on held-out questions (docs/benchmarks.md)
 
 NOT_FOUND = "I could not find anything about this in your documents, so I will not guess an answer."
 

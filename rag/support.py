@@ -113,13 +113,17 @@ def coverage(
     words = set(terms(_words_only(claim))) - _ANSWER_WORDS
     if words & foreign:
         return None
-    # The question's words count as backed, unless the claim only restates the question ("Yes, you
-    # can carry holiday over"): then the passage must hold the question's words itself.
-    words = (words - asked) or words
     if not words:
         return 1.0
     have = set(terms(_words_only(passage)))
-    return len(words & have) / len(words)
+    body = set(terms(_words_only(passage.split("\n", 1)[-1])))  # the title names the document, not a fact
+    # What the claim adds to the question must be in the passage (the title included)...
+    new = (words - asked) or words
+    added = len(new & have) / len(new)
+    # ...and so must most of the claim itself, the title aside: a claim that restates the question
+    # ("No, it does not run on Linux") is not backed by a passage that is merely about the same product.
+    whole = len(words & body) / len(words)
+    return min(added, whole)
 
 
 def _foreign_title_words(passages: dict[int, str]) -> dict[int, set[str]]:

@@ -32,6 +32,11 @@ def labelled_questions(kind: str = "questions") -> list[Labelled]:
     return [Labelled(q["q"], q["file"], q["answer"]) for q in data[kind]]
 
 
+def unanswered_held_out() -> list[str]:
+    """On-topic questions none of the labelled corpus's files answers (written to judge, not to tune)."""
+    return json.loads(QUESTIONS.read_text(encoding="utf-8"))["unanswerable_held_out"]
+
+
 def off_topic_questions(kind: str = "off_topic") -> list[str]:
     """ "off_topic" (used to set the relevance floor) or "off_topic_held_out" (only measured)."""
     return json.loads(QUESTIONS.read_text(encoding="utf-8"))[kind]

@@ -89,9 +89,12 @@ def test_generated_answer_with_a_real_backend_numbers_its_citations(store, embed
         store, embedder, "How many paid holiday days per year?", backend=backend, k=2, max_tokens=24,
         on_delta=streamed.append,
     )  # fmt: skip
-    assert answer.mode == "generated"
-    unmarked = re.sub(r"\s*\[\d+\]", "", answer.text)
-    assert unmarked and unmarked == re.sub(r"\s*\[\d+\]", "", "".join(streamed).strip())  # citations may move
+    # The tiny model's words, whatever they are, are kept sentence by sentence as it streamed them;
+    # whether any is backed decides between a generated answer and "not found".
+    unmarked = re.sub(r"\s*\[\d+\]", "", "".join(streamed)).split()
+    assert unmarked and " ".join(s.text for s in answer.sentences).split() == unmarked
+    backed = any(s.supported and s.claim for s in answer.sentences)
+    assert answer.mode == ("generated" if backed else "not_found")
     assert [c.n for c in answer.citations] == [1, 2]
     assert answer.citations[0].file == "handbook.md" and "27 days" in answer.citations[0].text
 

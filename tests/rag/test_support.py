@@ -138,3 +138,48 @@ def test_the_citation_grammar_refuses_a_passage_number_that_does_not_exist(vocab
     assert not grammar_accepts(vocab_model, grammar, "Deleted files are kept for 30 days [4].")
     assert not grammar_accepts(vocab_model, grammar, "Deleted files are kept for 30 days.")  # no citation
     assert grammar_accepts(vocab_model, grammar, "The documents do not say whether students get a discount.")
+
+
+def test_a_claim_that_only_restates_the_question_is_not_backed_by_a_passage_about_the_same_product():
+    [sentence] = check_answer(
+        "Does Northwind Cloud Backup run on Linux?",
+        "No, Northwind Cloud Backup does not run on Linux [1].",
+        {1: NORTHWIND},
+    )
+    assert not sentence.supported
+    [backed] = check_answer(
+        "Can I keep deleted files for a while?",
+        "Yes, deleted files stay in your backup for 30 days [1].",
+        {1: NORTHWIND},
+    )
+    assert backed.supported and backed.cites == [1]
+
+
+def test_a_claim_naming_the_other_documents_title_is_not_backed_by_this_one():
+    handbook = "Harbor Labs Employee Handbook\nSick leave\nA doctor's note is needed from the fourth day."
+    draft = "Harbor Labs Employee Handbook: DRAFT revision\nSick leave\nA doctor's note would be needed from the sixth day."
+    [sentence] = check_answer(
+        "When would the draft need a doctor's note?",
+        "The draft handbook would require a doctor's note from the fourth day [1].",
+        {1: handbook, 2: draft},
+    )
+    assert (sentence.supported, sentence.cites) == (False, [])
+
+
+def test_the_model_sees_only_the_passages_of_the_document_the_question_names(lookalike_store, embedder):
+    backend = ScriptedBackend("The daily allowance was 45 euros [1].")
+    question = "What was the meal allowance in version 3 of the travel policy?"
+    answer = answer_question(lookalike_store, embedder, question, backend=backend, k=5)
+    prompt = backend.sent[-1].content
+    assert "travel_policy_2023.txt" in prompt and "travel_policy_2025.txt" not in prompt
+    assert (
+        answer.text == "The daily allowance was 45 euros [1]."
+        and answer.citations[0].file == "travel_policy_2023.txt"
+    )
+
+
+def test_a_question_naming_no_document_sees_every_passage_found(lookalike_store, embedder):
+    backend = ScriptedBackend("x")
+    answer_question(lookalike_store, embedder, "How long are deleted files kept?", backend=backend, k=4)
+    prompt = backend.sent[-1].content
+    assert "northwind_backup_faq.md" in prompt and "bluepeak_backup_faq.md" in prompt

@@ -138,3 +138,29 @@ def test_an_ambiguous_word_is_asked_about_in_the_browser_and_not_again(page, app
         wait_until_idle(page)
         expect(page.get_by_text("do you mean")).to_have_count(0)
         expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_an_unsure_answer_shows_its_other_reading_and_choosing_it_makes_it_the_answer(
+    page, app_data, sample_db_path
+):
+    """The first reading and a second, sampled one find other rows: the answer is marked unsure, the
+    other reading's result is shown beside it, and choosing it makes it the answer with Verify. The
+    model is the real Replicate provider against the protocol STAND-IN for Replicate's API."""
+    by_segment = "SELECT segment, count(*) AS customers FROM customers GROUP BY segment"
+    by_city = "SELECT city, count(*) AS customers FROM customers GROUP BY city"
+    replies = [Reply(tokens=(sql,)) for sql in (by_segment, by_city, by_segment)]
+    with ask_data_on_replicate(page, app_data, sample_db_path, replies):
+        page.get_by_test_id("stSidebar").get_by_text("Sample retail database").click()
+        ask = page.get_by_test_id("stChatInputTextArea")
+        ask.fill("How are our customers spread?")
+        ask.press("Enter")
+        expect(page.get_by_text(re.compile(r"Unsure$"))).to_be_visible(timeout=120_000)  # after its icon
+        expect(page.get_by_text("read this question 2 ways")).to_be_visible()
+        expect(page.get_by_role("button", name="Verify")).to_have_count(1)
+        page.get_by_role("button", name="Use this answer").first.click()
+        # The chosen reading is a new turn: its own reading, result and Verify.
+        expect(page.get_by_role("button", name="Verify")).to_have_count(2, timeout=60_000)
+        expect(page.get_by_text("For each city: the number of rows (as customers)")).to_have_count(2)
+        wait_until_idle(page)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
