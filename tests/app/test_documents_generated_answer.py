@@ -15,16 +15,22 @@ pytestmark = pytest.mark.timeout(300)
 ROSES = b"# Roses\n\nPrune roses in late winter, just before new growth starts.\n"
 
 
-def test_a_generated_answer_streams_into_the_page_with_its_citation(replicate_backend):
-    replicate_backend.script(Reply(tokens=("Prune roses", " in late winter", " [1].")))
+def ask_about_roses(question: str) -> AppTest:
+    """The Documents page with roses.md indexed and `question` asked."""
     st.cache_resource.clear()
     at = AppTest.from_file(ENTRY, default_timeout=120)
     at.switch_page("views/documents.py").run()
     at.file_uploader[0].set_value([("roses.md", ROSES, "text/markdown")])
     next(b for b in at.button if b.label == "Add to the index").click().run()
-    at.text_input[0].set_value("When should I prune roses?")
+    at.text_input[0].set_value(question)
     next(b for b in at.button if b.label == "Ask").click().run()
     assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    return at
+
+
+def test_a_generated_answer_streams_into_the_page_with_its_citation(replicate_backend):
+    replicate_backend.script(Reply(tokens=("Prune roses", " in late winter", " [1].")))
+    at = ask_about_roses("When should I prune roses?")
     assert any("Prune roses in late winter [1]." in m.value for m in at.markdown)
     assert "roses.md" in " ".join(str(el.value) for kind in ("markdown", "caption") for el in at.get(kind))
     assert len(replicate_backend.creates()) == 1
@@ -35,14 +41,7 @@ def test_a_sentence_no_passage_backs_is_greyed_and_not_cited(replicate_backend):
     replicate_backend.script(
         Reply(tokens=("Prune roses in late winter [1].", " Feed them 40 grams", " of bone meal in May [1]."))
     )
-    st.cache_resource.clear()
-    at = AppTest.from_file(ENTRY, default_timeout=120)
-    at.switch_page("views/documents.py").run()
-    at.file_uploader[0].set_value([("roses.md", ROSES, "text/markdown")])
-    next(b for b in at.button if b.label == "Add to the index").click().run()
-    at.text_input[0].set_value("How do I look after roses?")
-    next(b for b in at.button if b.label == "Ask").click().run()
-    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    at = ask_about_roses("How do I look after roses?")
     shown = next(m.value for m in at.markdown if "Prune roses in late winter [1]." in m.value)
     assert ":gray[Feed them 40 grams of bone meal in May. *(not found in your documents)*]" in shown
     assert "May [1]" not in shown

@@ -11,6 +11,7 @@ from rag.answer import answer_question
 from rag.ingest import ingest_files
 from rag.store import Store
 from rag.support import check_answer, numbers
+from tests.grammar_check import reply_fits
 
 NORTHWIND = "Northwind Cloud Backup: FAQ\nHow long deleted files are kept\nFiles you delete stay in your backup for 30 days."  # noqa: E501
 BLUEPEAK = (
@@ -113,31 +114,16 @@ def vocab_model(gguf_path):
     return llama.Llama(model_path=gguf_path, vocab_only=True, verbose=False)
 
 
-def grammar_accepts(llm, grammar: str, reply: str) -> bool:
-    """Feeds the reply token by token through llama.cpp's grammar engine; False at the first token masked."""
-    from backends.grammar_gate import GrammarGate
-
-    gate = GrammarGate(llm, grammar, greedy=True)
-    try:
-        for token in llm.tokenize(reply.encode(), add_bos=False, special=False) + [llm.token_eos()]:
-            if not gate.allows(token):
-                return False
-            gate.accept(token)
-        return True
-    finally:
-        gate.close()
-
-
 def test_the_citation_grammar_refuses_a_passage_number_that_does_not_exist(vocab_model):
     from rag.citation_grammar import citation_grammar
 
     grammar = citation_grammar(3)
-    assert grammar_accepts(
+    assert reply_fits(
         vocab_model, grammar, "Deleted files are kept for 30 days [1]. The fee is 0.40 euros [2][3]."
     )
-    assert not grammar_accepts(vocab_model, grammar, "Deleted files are kept for 30 days [4].")
-    assert not grammar_accepts(vocab_model, grammar, "Deleted files are kept for 30 days.")  # no citation
-    assert grammar_accepts(vocab_model, grammar, "The documents do not say whether students get a discount.")
+    assert not reply_fits(vocab_model, grammar, "Deleted files are kept for 30 days [4].")
+    assert not reply_fits(vocab_model, grammar, "Deleted files are kept for 30 days.")  # no citation
+    assert reply_fits(vocab_model, grammar, "The documents do not say whether students get a discount.")
 
 
 def test_a_claim_that_only_restates_the_question_is_not_backed_by_a_passage_about_the_same_product():

@@ -5,6 +5,7 @@ import pytest
 
 from sql_agent.generation.grammar import sql_grammar
 from sql_agent.schema import Column, Table
+from tests.grammar_check import reply_fits
 
 llama_cpp = pytest.importorskip("llama_cpp")
 
@@ -15,19 +16,7 @@ def vocab_model(gguf_path):
 
 
 def accepts(llm, grammar: str, sql: str) -> bool:
-    """Feeds the reply token by token through the grammar; False at the first token it masks."""
-    from backends.grammar_gate import GrammarGate
-
-    gate = GrammarGate(llm, grammar, greedy=True)
-    reply = f"```sql\n{sql}\n```"
-    try:
-        for token in llm.tokenize(reply.encode(), add_bos=False, special=False) + [llm.token_eos()]:
-            if not gate.allows(token):
-                return False
-            gate.accept(token)
-        return True
-    finally:
-        gate.close()
+    return reply_fits(llm, grammar, f"```sql\n{sql}\n```")
 
 
 @pytest.fixture(scope="module")
