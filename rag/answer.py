@@ -8,7 +8,7 @@ was retrieved the answer says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from .prompts import (
 from .retrieval import DEFAULT_MODE, SearchResult, search
 from .store import Store
 from .support import SentenceSupport, check_answer
-from .types import Hit
+from .types import Hit, embed_prefix, file_title
 
 ANSWER_TOKENS = 384
 # Hold the embedded model's answer to rag/citation_grammar.py (every sentence cites a given passage).
@@ -69,6 +69,7 @@ class Citation:
     score: float
     cited: bool = False  # True when the answer refers to [n]
     support: float = 0.0  # how well the highlighted sentence matches the question
+    title: str | None = None  # the document's title
 
     @property
     def highlighted_text(self) -> str:
@@ -252,9 +253,19 @@ def make_citations(hits: list[Hit], question: str, embedder) -> list[Citation]:
         first, last = min(best, other), max(best, other)
         citations.append(
             Citation(n, hit.file, hit.page, hit.chunk_id, hit.heading, hit.text, (hs[first][0], hs[last][1]),
-                     hit.score, support=float(own[best]))
+                     hit.score, support=float(own[best]), title=hit.title)
         )  # fmt: skip
     return citations
+
+
+def check_chat_reply(question: str, reply: str, citations: Iterable[Mapping]) -> list[SentenceSupport]:
+    """The Chat page's "answer from my documents": each sentence of a reply checked against the
+    numbered passages it was given (citations as kept with the message; older ones have no title)."""
+    passages = {
+        c["n"]: embed_prefix(c.get("title") or file_title(c["file"]), c.get("heading")) + c["text"]
+        for c in citations
+    }
+    return check_answer(question, reply, passages) if passages else []
 
 
 def chat_context(

@@ -8,9 +8,10 @@ import streamlit as st
 
 from backends.data_folder import DataFolderUnwritable
 from conversations import ConversationStore, StoredMessage
+from rag.answer import check_chat_reply
 
 from . import state
-from .citations import render_citations
+from .citations import checked_answer_markdown, render_citations
 
 
 def usage_line(meta: dict) -> str:
@@ -56,14 +57,28 @@ def _retry() -> None:
 
 
 def render_message(
-    store: ConversationStore, owner: str, m: StoredMessage, is_last: bool, read_only: bool = False
+    store: ConversationStore,
+    owner: str,
+    m: StoredMessage,
+    is_last: bool,
+    read_only: bool = False,
+    question: str = "",
 ) -> None:
+    """`question`: the user message this one answers (a reply from documents is checked against it)."""
     with st.chat_message(m.role):
+        meta = m.meta
+        checked = check_chat_reply(question, m.content, meta["citations"]) if meta.get("citations") else []
+        # Rewritten sentence by sentence only when the check changed something: a reply's own layout
+        # (paragraphs, lists) is kept otherwise.
+        changed = any(s.claim and (not s.supported or s.recited_from is not None) for s in checked)
         if m.content:
-            st.markdown(m.content)
+            st.markdown(checked_answer_markdown(checked, m.content) if changed else m.content)
+        if unbacked := [s for s in checked if s.claim and not s.supported]:
+            st.caption(
+                f"{len(unbacked)} sentence(s) greyed: none of the passages below backs them, so they are not cited."
+            )
         if m.role != "assistant":
             return
-        meta = m.meta
         if m.status in ("stopped", "streaming"):
             st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
         if m.status == "error":

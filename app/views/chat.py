@@ -59,8 +59,12 @@ st.title("Chat")
 if cid is None:  # nothing stored yet and nothing can be: the data folder notice explains
     st.stop()
 messages = store.messages(owner, cid)
+question = ""
 for i, message in enumerate(messages):
-    render_message(store, owner, message, is_last=i == len(messages) - 1, read_only=read_only)
+    question = message.content if message.role == "user" else question
+    render_message(
+        store, owner, message, is_last=i == len(messages) - 1, read_only=read_only, question=question
+    )
 
 if current_backend_name() is None:  # e.g. a hosted deploy with no keys yet: explain, don't fail
     setup_panel()

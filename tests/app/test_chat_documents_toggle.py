@@ -51,3 +51,26 @@ def test_without_documents_the_toggle_still_answers_without_sources(data_dir):
     send(at, "Hello?")
     assert transcript(at)[-1][1].strip()
     assert not any(label.startswith("[1]") for label in expander_labels(at))
+
+
+def test_a_sentence_no_passage_backs_is_greyed_in_the_chat_reply(data_dir, replicate_backend):
+    """The real Replicate provider against the protocol STAND-IN for Replicate's API (tests/conftest)."""
+    from tests.backends.standins import Reply
+
+    with Store(store_path(data_dir, "local")) as store:
+        assert ingest_file(store, get_embedder(), "lighthouse.md", GUIDE).status == "added"
+    replicate_backend.script(
+        Reply(
+            tokens=(
+                "The cats are fed sardines at six in the evening [1].",
+                " They sleep in the lamp room [1].",
+            )
+        )
+    )
+    at = fresh_app()
+    at.toggle(key=state.USE_DOCUMENTS).set_value(True).run()
+    send(at, "What do the lighthouse cats eat, and when?")
+    shown = " ".join(m.value for m in at.chat_message[-1].markdown)
+    assert "sardines at six in the evening [1]." in shown
+    assert ":gray[They sleep in the lamp room. *(not found in your documents)*]" in shown
+    assert any("1 sentence(s) greyed" in c.value for c in at.chat_message[-1].caption)
