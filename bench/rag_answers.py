@@ -46,7 +46,7 @@ from rag.answer import answer_question  # noqa: E402
 from rag.ingest import ingest_files  # noqa: E402
 from rag.loaders import load_document  # noqa: E402
 from rag.store import Store  # noqa: E402
-from rag.support import check_answer  # noqa: E402
+from rag.support import SentenceSupport, check_answer  # noqa: E402
 from rag.types import embed_prefix  # noqa: E402
 
 FILLER = {"a", "an", "the", "of", "to", "in", "on", "no", "not", "and", "or", "is", "be", "for"}
@@ -93,12 +93,10 @@ def rescore(path: Path, which: str) -> int:
         for n, entry in record.get("passages", {}).items():
             file, heading, text = entry.split(" | ", 2)
             passages[int(n)] = (file, embed_prefix(titles[file], heading or None) + text, text)
-        written = " ".join(
-            s["text"][:-1]
-            + "".join(f" [{n}]" for n in (s["recited_from"] if s["recited_from"] is not None else s["cites"]))
-            + s["text"][-1]
-            if s["text"][-1:] in ".!?"
-            else s["text"]
+        written = " ".join(  # each sentence with the citations the model wrote
+            SentenceSupport(
+                s["text"], s["recited_from"] if s["recited_from"] is not None else s["cites"]
+            ).shown
             for s in record["sentences"]
         )
         sentences = check_answer(record["question"], written, {n: p[1] for n, p in passages.items()})

@@ -59,6 +59,7 @@ class Store:
     def __init__(self, path: str | Path, read_only: bool = False, lock_wait_s: float = LOCK_WAIT_S):
         self.path = Path(path)
         self._embedding_model: tuple[str, int] | None = None
+        self._has_titles: bool | None = None  # whether the documents table has its title column
         self.unwritable: StoreUnwritable | None = None  # set while the data folder cannot be written
         if read_only and not self.path.exists():
             raise StoreError(f"No document store at {self.path}; ingest some files first.")
@@ -407,10 +408,15 @@ class Store:
         """Each document's title; the file name stands in where a store written before titles has none."""
         if self.embedding_model is None:
             return {}
-        has_title = self._one(
-            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'title'"
-        )[0]
-        rows = self.con.execute(f"SELECT file, {'title' if has_title else 'NULL'} FROM documents").fetchall()
+        if self._has_titles is None:  # looked up once: only this connection's _create_tables adds the column
+            self._has_titles = bool(
+                self._one(
+                    "SELECT count(*) FROM duckdb_columns()"
+                    " WHERE table_name = 'documents' AND column_name = 'title'"
+                )[0]
+            )
+        title = "title" if self._has_titles else "NULL"
+        rows = self.con.execute(f"SELECT file, {title} FROM documents").fetchall()
         return {file: title or file_title(file) for file, title in rows}
 
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
