@@ -10,7 +10,10 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from app.ui.state_database import stop_unless_state_database_opens  # noqa: E402
+
 st.set_page_config(page_title="Floe", page_icon=":material/ac_unit:", layout="wide")
+stop_unless_state_database_opens()
 
 PAGES = [
     ("views/chat.py", "Chat", ":material/chat:"),

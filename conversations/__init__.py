@@ -1,4 +1,4 @@
-"""Chat conversations that survive reloads and restarts: a SQLite file, scoped per owner."""
+"""Chat conversations that survive reloads and restarts, scoped per owner: a SQLite file, or a server database."""
 
 from .context import fit_to_window
 from .export import to_json, to_markdown

@@ -2,8 +2,9 @@
 tokens per answer, and optionally tokens per day for all visitors together.
 
 Whoever deploys with their own API key sets them in secrets; they are enforced here, around the
-backend, so Chat, Ask your data and Documents all draw on the same allowance. Usage is kept in the
-conversation store's SQLite file, so neither a reload nor a restart resets it. Each model call
+backend, so Chat, Ask your data and Documents all draw on the same allowance. Usage is kept in
+Floe's state database (the conversations' SQLite file, or the deployment's server database), so
+neither a reload, a restart nor a second app server resets it. Each model call
 reserves its worst case (prompt + max tokens) before it starts and is settled to the tokens it
 really used when its stream ends; a call that never settles (a crash) keeps its reservation, so
 the limit errs on the side of the person paying.
@@ -11,25 +12,22 @@ the limit errs on the side of the person paying.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
 from backends import Backend, BackendError, ChatParams, Message, NotConfigured
 from backends.data_folder import DataFolderUnwritable
 
-from .sqlite_file import SqliteFile
+from .database import StateDatabase
+from .schema import usage
+from .store import open_database
 
 HOUR_S, DAY_S = 3600.0, 86400.0
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS usage (
-    id INTEGER PRIMARY KEY, owner TEXT NOT NULL, at REAL NOT NULL, tokens INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS usage_owner_at ON usage(owner, at);
-"""
 
 SETTINGS = {
     "messages_per_hour": "FLOE_LIMIT_MESSAGES_PER_HOUR",
@@ -91,28 +89,34 @@ def _wait_text(seconds: float) -> str:
     return plural(minutes, "minute") if minutes < 90 else f"about {round(minutes / 60)} hours"
 
 
-class UsageLedger(SqliteFile):
-    """Model calls and their tokens, per owner, in a SQLite file (shared with the conversations).
+def _calls_and_tokens(conn: Connection, owner: str | None, since: float) -> tuple[int, int, float | None]:
+    query = select(func.count(), func.coalesce(func.sum(usage.c.tokens), 0), func.min(usage.c.at))
+    query = query.where(usage.c.at >= since)
+    if owner:
+        query = query.where(usage.c.owner == owner)
+    calls, tokens, oldest = conn.execute(query).one()
+    return calls, int(tokens), oldest
 
-    While the data folder cannot be written no call can be reserved, so every call is refused
-    with DataFolderUnwritable: the limits fail closed.
+
+class UsageLedger:
+    """Model calls and their tokens, per owner, in Floe's state database (beside the conversations).
+
+    While the database cannot be written no call can be reserved, so every call is refused with
+    DataFolderUnwritable (StoreUnreachable for a server database): the limits fail closed.
     """
 
-    def __init__(self, path: str | Path):
-        super().__init__(path, SCHEMA, timeout=30)
+    def __init__(self, where: StateDatabase | str | Path):
+        self.db = open_database(where, timeout=30)
 
-    def _calls_and_tokens(self, owner: str | None, since: float) -> tuple[int, int, float | None]:
-        where, args = ("owner = ? AND at >= ?", (owner, since)) if owner else ("at >= ?", (since,))
-        return self._db.execute(
-            f"SELECT count(*), COALESCE(sum(tokens), 0), min(at) FROM usage WHERE {where}", args
-        ).fetchone()
+    def close(self) -> None:
+        self.db.close()
 
     def allowance(self, owner: str, limits: UsageLimits, now: float | None = None) -> Allowance:
         now = time.time() if now is None else now
-        with self._lock:
-            calls = self._calls_and_tokens(owner, now - HOUR_S)[0]
-            tokens = self._calls_and_tokens(owner, now - DAY_S)[1]
-            everyone = self._calls_and_tokens(None, now - DAY_S)[1]
+        with self.db.reading() as conn:
+            calls = _calls_and_tokens(conn, owner, now - HOUR_S)[0]
+            tokens = _calls_and_tokens(conn, owner, now - DAY_S)[1]
+            everyone = _calls_and_tokens(conn, None, now - DAY_S)[1]
         left = [
             limit - used
             for limit, used in (
@@ -140,53 +144,46 @@ class UsageLedger(SqliteFile):
             allowed = min(allowed, limits.max_tokens_per_answer)
         if allowed < 1:
             raise LimitReached("This demo is not answering questions at the moment.")
-        with self._writing() as db:
-            db.execute("BEGIN IMMEDIATE")  # check and reserve atomically, across processes too
-            try:
-                db.execute("DELETE FROM usage WHERE at < ?", (now - DAY_S,))
-                if limits.messages_per_hour is not None:
-                    calls, _, oldest = self._calls_and_tokens(owner, now - HOUR_S)
-                    if calls >= limits.messages_per_hour:
-                        wait = (oldest or now) + HOUR_S - now
-                        raise LimitReached(
-                            f"You have reached this demo's limit of {plural(limits.messages_per_hour, 'message')}"
-                            f" per hour. You can send another in {_wait_text(wait)}.",
-                            retry_after=wait,
-                        )
-                for limit, who in (
-                    (limits.tokens_per_day, owner),
-                    (limits.all_visitors_tokens_per_day, None),
-                ):
-                    if limit is None:
-                        continue
-                    _, used, oldest = self._calls_and_tokens(who, now - DAY_S)
-                    left = limit - used - prompt_tokens
-                    if left < 1:
-                        wait = (oldest or now) + DAY_S - now
-                        whose = "You have used" if who else "All visitors together have used"
-                        raise LimitReached(
-                            f"{whose} this demo's {limit:,} tokens for the day. "
-                            f"More become available in {_wait_text(wait)}.",
-                            retry_after=wait,
-                        )
-                    allowed = min(allowed, left)
-                ticket = db.execute(
-                    "INSERT INTO usage (owner, at, tokens) VALUES (?, ?, ?)",
-                    (owner, now, prompt_tokens + allowed),
-                ).lastrowid
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self.db.writing() as db:
+            self.db.serialize(db)  # check and reserve atomically, across processes and servers too
+            db.execute(delete(usage).where(usage.c.at < now - DAY_S))
+            if limits.messages_per_hour is not None:
+                calls, _, oldest = _calls_and_tokens(db, owner, now - HOUR_S)
+                if calls >= limits.messages_per_hour:
+                    wait = (oldest or now) + HOUR_S - now
+                    raise LimitReached(
+                        f"You have reached this demo's limit of {plural(limits.messages_per_hour, 'message')}"
+                        f" per hour. You can send another in {_wait_text(wait)}.",
+                        retry_after=wait,
+                    )
+            for limit, who in (
+                (limits.tokens_per_day, owner),
+                (limits.all_visitors_tokens_per_day, None),
+            ):
+                if limit is None:
+                    continue
+                _, used, oldest = _calls_and_tokens(db, who, now - DAY_S)
+                left = limit - used - prompt_tokens
+                if left < 1:
+                    wait = (oldest or now) + DAY_S - now
+                    whose = "You have used" if who else "All visitors together have used"
+                    raise LimitReached(
+                        f"{whose} this demo's {limit:,} tokens for the day. "
+                        f"More become available in {_wait_text(wait)}.",
+                        retry_after=wait,
+                    )
+                allowed = min(allowed, left)
+            ticket = db.execute(
+                insert(usage).values(owner=owner, at=now, tokens=prompt_tokens + allowed)
+            ).inserted_primary_key[0]
         return ticket, allowed
 
     def settle(self, ticket: int, tokens: int) -> None:
         """Replace a call's reservation with the tokens it used. If this fails, the reservation stays."""
         try:
-            with self._writing() as db:
-                db.execute("UPDATE usage SET tokens = ? WHERE id = ?", (tokens, ticket))
-        except (sqlite3.Error, DataFolderUnwritable):
+            with self.db.writing() as db:
+                db.execute(update(usage).where(usage.c.id == ticket).values(tokens=tokens))
+        except (SQLAlchemyError, DataFolderUnwritable):
             pass
 
 

@@ -1,37 +1,23 @@
-"""ConversationStore: conversations, their messages, and feedback, in one SQLite file.
+"""ConversationStore: conversations, their messages, and feedback, in Floe's state database.
 
-Every query is filtered by `owner`, so one visitor's conversations are never read by another.
-SQLite (stdlib) rather than DuckDB: many small transactional writes from concurrent sessions.
-While the data folder is read-only or full, conversations can be read and every write raises
-DataFolderUnwritable (see sqlite_file.py).
+Every query is filtered by `owner`, so one visitor's conversations are never read by another. The
+database is a SQLite file by default (many small transactional writes from concurrent sessions) or
+the deployment's server database (database.py). While a SQLite file's folder is read-only or full,
+conversations can be read and every write raises DataFolderUnwritable.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sqlite_file import SqliteFile
+from sqlalchemy import delete, func, insert, select, update
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL,
-    created REAL NOT NULL, updated REAL NOT NULL,
-    kind TEXT NOT NULL DEFAULT 'chat'  -- chat | analysis (Ask your data)
-);
-CREATE INDEX IF NOT EXISTS conversations_owner ON conversations(owner, updated);
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'complete',  -- complete | streaming | stopped | error
-    meta TEXT NOT NULL DEFAULT '{}', feedback INTEGER, feedback_comment TEXT, created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, seq);
-"""
+from .database import StateDatabase
+from .schema import conversations, messages
 
 
 @dataclass
@@ -54,73 +40,89 @@ class Conversation:
     kind: str = "chat"
 
 
-class ConversationStore(SqliteFile):
-    def __init__(self, path: str | Path):
-        super().__init__(path, SCHEMA)
-        if self.unwritable is None:
-            self._add_kind_column()
+def open_database(where: StateDatabase | str | Path, timeout: float = 5.0) -> StateDatabase:
+    """A StateDatabase as it is, a database URL, or a SQLite file's path."""
+    if isinstance(where, StateDatabase):
+        return where
+    if isinstance(where, str) and "://" in where:
+        return StateDatabase(where)
+    return StateDatabase.sqlite_file(where, timeout)
 
-    def _add_kind_column(self) -> None:
-        """Files written before analyses existed hold only chats: give them the column, as 'chat'."""
-        columns = {row[1] for row in self._read("PRAGMA table_info(conversations)")}
-        if "kind" not in columns:
-            try:
-                self._write("ALTER TABLE conversations ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'")
-            except sqlite3.OperationalError as err:  # another process added it first
-                if "duplicate column" not in str(err):
-                    raise
 
-    def _write(self, sql: str, args: tuple = ()) -> None:
-        with self._writing() as db:
-            db.execute(sql, args)
+_c = conversations.c
+_CONVERSATION = (_c.id, _c.title, _c.created, _c.updated, _c.kind)
+
+
+def _owned_by(owner: str):
+    """Messages of `owner`'s conversations only."""
+    return messages.c.conversation_id.in_(select(conversations.c.id).where(conversations.c.owner == owner))
+
+
+class ConversationStore:
+    def __init__(self, where: StateDatabase | str | Path):
+        self.db = open_database(where)
+
+    @property
+    def path(self) -> Path | None:
+        return self.db.path
+
+    @property
+    def unwritable(self):
+        return self.db.unwritable
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, statement) -> None:
+        with self.db.writing() as conn:
+            conn.execute(statement)
 
     # -- conversations ---------------------------------------------------------------------------
     def create(self, owner: str, title: str = "New chat", kind: str = "chat") -> str:
         cid, now = uuid.uuid4().hex, time.time()
         self._write(
-            "INSERT INTO conversations (id, owner, title, created, updated, kind) VALUES (?, ?, ?, ?, ?, ?)",
-            (cid, owner, title, now, now, kind),
+            insert(conversations).values(
+                id=cid, owner=owner, title=title, created=now, updated=now, kind=kind
+            )
         )
         return cid
 
     def list(self, owner: str, kind: str = "chat") -> list[Conversation]:
-        rows = self._read(
-            "SELECT id, title, created, updated, kind FROM conversations WHERE owner = ? AND kind = ? "
-            "ORDER BY updated DESC",
-            (owner, kind),
+        rows = self.db.read(
+            select(*_CONVERSATION)
+            .where(conversations.c.owner == owner, conversations.c.kind == kind)
+            .order_by(conversations.c.updated.desc())
         )
         return [Conversation(*row) for row in rows]
 
     def get(self, owner: str, cid: str) -> Conversation | None:
-        rows = self._read(
-            "SELECT id, title, created, updated, kind FROM conversations WHERE owner = ? AND id = ?",
-            (owner, cid),
+        rows = self.db.read(
+            select(*_CONVERSATION).where(conversations.c.owner == owner, conversations.c.id == cid)
         )
         return Conversation(*rows[0]) if rows else None
 
     def rename(self, owner: str, cid: str, title: str) -> None:
         title = title.strip() or "Untitled"
         self._write(
-            "UPDATE conversations SET title = ? WHERE owner = ? AND id = ?", (title[:120], owner, cid)
+            update(conversations)
+            .where(conversations.c.owner == owner, conversations.c.id == cid)
+            .values(title=title[:120])
         )
 
     def delete(self, owner: str, cid: str) -> None:
-        self._write("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, cid))
+        self._write(delete(conversations).where(conversations.c.owner == owner, conversations.c.id == cid))
 
     def clear(self, owner: str, cid: str) -> None:
         """Remove a conversation's messages but keep the conversation."""
-        self._write(
-            "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE owner = ? AND id = ?)",
-            (owner, cid),
-        )
+        self._write(delete(messages).where(messages.c.conversation_id == cid, _owned_by(owner)))
 
     # -- messages --------------------------------------------------------------------------------
     def messages(self, owner: str, cid: str) -> list[StoredMessage]:
-        rows = self._read(
-            "SELECT m.id, m.role, m.content, m.status, m.meta, m.feedback, m.feedback_comment "
-            "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE c.owner = ? AND c.id = ? ORDER BY m.seq",
-            (owner, cid),
+        m = messages.c
+        rows = self.db.read(
+            select(m.id, m.role, m.content, m.status, m.meta, m.feedback, m.feedback_comment)
+            .where(m.conversation_id == cid, _owned_by(owner))
+            .order_by(m.seq)
         )
         return [StoredMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
 
@@ -136,28 +138,38 @@ class ConversationStore(SqliteFile):
         if self.get(owner, cid) is None:
             raise KeyError("no such conversation for this owner")
         mid, now = uuid.uuid4().hex, time.time()
-        with self._writing() as db:
-            db.execute(
-                "INSERT INTO messages (id, conversation_id, seq, role, content, status, meta, created) "
-                "VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?),"
-                " ?, ?, ?, ?, ?)",
-                (mid, cid, cid, role, content, status, json.dumps(meta or {}), now),
+        next_seq = (
+            select(func.coalesce(func.max(messages.c.seq), 0) + 1)
+            .where(messages.c.conversation_id == cid)
+            .scalar_subquery()
+        )
+        with self.db.writing() as conn:
+            conn.execute(
+                insert(messages).values(
+                    id=mid,
+                    conversation_id=cid,
+                    seq=next_seq,
+                    role=role,
+                    content=content,
+                    status=status,
+                    meta=json.dumps(meta or {}),
+                    created=now,
+                )
             )
-            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
+            conn.execute(update(conversations).where(conversations.c.id == cid).values(updated=now))
         return mid
 
     def update_message(
         self, owner: str, mid: str, content: str, status: str, meta: dict | None = None
     ) -> None:
-        self._write(
-            "UPDATE messages SET content = ?, status = ?, meta = COALESCE(?, meta) WHERE id = ? AND "
-            "conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
-            (content, status, json.dumps(meta) if meta is not None else None, mid, owner),
-        )
+        values = {"content": content, "status": status}
+        if meta is not None:
+            values["meta"] = json.dumps(meta)
+        self._write(update(messages).where(messages.c.id == mid, _owned_by(owner)).values(**values))
 
     def set_feedback(self, owner: str, mid: str, score: int | None, comment: str | None = None) -> None:
         self._write(
-            "UPDATE messages SET feedback = ?, feedback_comment = ? WHERE id = ? AND "
-            "conversation_id IN (SELECT id FROM conversations WHERE owner = ?)",
-            (score, comment or None, mid, owner),
+            update(messages)
+            .where(messages.c.id == mid, _owned_by(owner))
+            .values(feedback=score, feedback_comment=comment or None)
         )

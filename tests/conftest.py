@@ -121,6 +121,7 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("FLOE_CONVERSATION_SCOPE", "local")  # the laptop profile: one shared history
     for key in (
         "FLOE_BACKEND",
+        "FLOE_DATABASE_URL",
         "FLOE_DUCKDB_DIR",
         "FLOE_OPENAI_BASE_URL",
         "OPENAI_BASE_URL",
@@ -305,3 +306,27 @@ def small_disk(data_dir, monkeypatch) -> SmallDisk:
     monkeypatch.setenv("FLOE_DATA_DIR", str(disk.path))
     yield disk
     disk.unmount()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL server for the run (a few seconds to start)."""
+    from tests.postgres_server import ThrowawayPostgres
+
+    server = ThrowawayPostgres(free_port()).start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture()
+def postgres_url(postgres) -> str:
+    """A new empty database on the throwaway server, for one test."""
+    return postgres.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_location(request, tmp_path):
+    """Where Floe keeps its state, once per kind: a SQLite file (the default) and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "conversations.sqlite"
+    return request.getfixturevalue("postgres_url")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 import streamlit as st
@@ -26,8 +25,9 @@ from conversations import LimitedBackend, UsageLedger, UsageLimits
 from conversations.limits import plural
 
 from . import state
-from .config import data_dir, deployment_config, floe_config
+from .config import deployment_config, floe_config
 from .owner import conversation_owner
+from .state_database import CONVERSATIONS_FILE, state_database
 
 
 def current_settings() -> BackendSettings:
@@ -86,13 +86,8 @@ def usage_limits() -> UsageLimits:
     return UsageLimits.from_config(deployment_config())
 
 
-@st.cache_resource
-def _ledger(path: str) -> UsageLedger:
-    return UsageLedger(path)
-
-
 def usage_ledger() -> UsageLedger:
-    return _ledger(os.path.join(data_dir(), "conversations.sqlite"))
+    return UsageLedger(state_database(CONVERSATIONS_FILE))
 
 
 def current_backend(settings: BackendSettings | None = None) -> Backend:

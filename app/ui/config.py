@@ -36,6 +36,11 @@ def snowflake_connection_secrets() -> dict[str, object]:
     return dict(_raw_secrets().get("connections", {}).get("snowflake", {}))
 
 
+def floe_connection_secrets() -> dict[str, object]:
+    """The `[connections.floe]` table (Floe's own database, as st.connection("floe", type="sql") reads it)."""
+    return dict(_raw_secrets().get("connections", {}).get("floe", {}))
+
+
 def _secrets() -> dict[str, object]:
     raw = _raw_secrets()
     flat: dict[str, object] = {k.upper(): v for k, v in raw.items() if not isinstance(v, dict)}

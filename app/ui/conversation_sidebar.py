@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from backends.data_folder import DataFolderUnwritable
 from conversations import ConversationStore, to_json, to_markdown
 
 from . import state
-from .config import data_dir
-
-
-@st.cache_resource
-def _store(path: str) -> ConversationStore:
-    return ConversationStore(path)
+from .state_database import CONVERSATIONS_FILE, state_database
 
 
 def conversation_store() -> ConversationStore:
-    return _store(os.path.join(data_dir(), "conversations.sqlite"))
+    return ConversationStore(state_database(CONVERSATIONS_FILE))
 
 
 def _saving(write):

@@ -4,7 +4,6 @@ again, describe with the model) and the Verify button that adds an answer to its
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import streamlit as st
 
@@ -23,7 +22,7 @@ from sql_agent.semantic.store import (
     model_for_source,
 )
 
-from .config import data_dir
+from .state_database import state_database
 
 ORIGIN_NOTE = {
     SAVED: "Saved for this source. Descriptions, synonyms and verified queries guide every question.",
@@ -34,13 +33,8 @@ EDITOR_ROUND = "floe_semantic_editor_round"  # bumps after a save so the editor 
 NOTICE = "floe_semantic_notice"  # (kind, message) to show once after a rerun
 
 
-@st.cache_resource
-def _store(path: str) -> SemanticStore:
-    return SemanticStore(path)
-
-
 def semantic_store() -> SemanticStore:
-    return _store(os.path.join(data_dir(), STORE_FILE))
+    return SemanticStore(state_database(STORE_FILE))
 
 
 def semantic_for(source, owner: str) -> SourceModel:

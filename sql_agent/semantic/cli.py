@@ -6,10 +6,12 @@ one user of a local run) unless `--owner` names another, e.g. "user:ann@example.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from backends.data_folder import DataFolderUnwritable
+from conversations.database import open_state_database
 
 from ..execution.sample_db import data_dir
 from ..execution.sources import open_source
@@ -22,7 +24,7 @@ LOCAL_OWNER = "local"
 
 
 def semantic_store() -> SemanticStore:
-    return SemanticStore(data_dir() / STORE_FILE)
+    return SemanticStore(open_state_database(os.environ, data_dir(), STORE_FILE))
 
 
 def add_semantic_parser(sub) -> None:

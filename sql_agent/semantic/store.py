@@ -1,4 +1,5 @@
-"""Semantic models saved per owner and source, in one SQLite file in Floe's data folder.
+"""Semantic models saved per owner and source, in Floe's state database (by default its own SQLite
+file in the data folder; the deployment's server database when FLOE_DATABASE_URL is set).
 
 The YAML text is what is kept, exactly as the person saved it, so a download gives back what was
 uploaded. Every read and write is scoped to `owner` (the same owner as conversations: an account,
@@ -14,43 +15,59 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from conversations.sqlite_file import SqliteFile
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from conversations.database import StateDatabase
+from conversations.schema import semantic_models
+from conversations.store import open_database
 
 from ..execution.sources import SAMPLE, Source
 from .draft import draft_semantic_model, to_yaml
 from .model import SAMPLE_MODEL_PATH, SemanticModel, parse_semantic_model
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS semantic_models (
-    owner TEXT NOT NULL, source_key TEXT NOT NULL, yaml TEXT NOT NULL, updated REAL NOT NULL,
-    PRIMARY KEY (owner, source_key)
-);
-"""
 SAVED, BUNDLED, DRAFT = "saved", "bundled", "draft"
 STORE_FILE = "semantic_models.sqlite"  # in Floe's data folder; the app and the CLI share it
 
 
-class SemanticStore(SqliteFile):
-    def __init__(self, path: str | Path):
-        super().__init__(path, SCHEMA)
+_UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+def _this_model(owner: str, source_key: str):
+    return semantic_models.c.owner == owner, semantic_models.c.source_key == source_key
+
+
+class SemanticStore:
+    def __init__(self, where: StateDatabase | str | Path):
+        self.db = open_database(where)
+
+    @property
+    def unwritable(self):
+        return self.db.unwritable
+
+    def close(self) -> None:
+        self.db.close()
 
     def get(self, owner: str, source_key: str) -> str | None:
-        rows = self._read(
-            "SELECT yaml FROM semantic_models WHERE owner = ? AND source_key = ?", (owner, source_key)
-        )
+        rows = self.db.read(select(semantic_models.c.yaml).where(*_this_model(owner, source_key)))
         return rows[0][0] if rows else None
 
     def save(self, owner: str, source_key: str, text: str) -> None:
-        with self._writing() as db:
-            db.execute(
-                "INSERT INTO semantic_models VALUES (?, ?, ?, ?) ON CONFLICT (owner, source_key) "
-                "DO UPDATE SET yaml = excluded.yaml, updated = excluded.updated",
-                (owner, source_key, text, time.time()),
+        with self.db.writing() as conn:
+            upsert = _UPSERT[conn.dialect.name](semantic_models).values(
+                owner=owner, source_key=source_key, yaml=text, updated=time.time()
+            )
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["owner", "source_key"],
+                    set_={"yaml": upsert.excluded.yaml, "updated": upsert.excluded.updated},
+                )
             )
 
     def delete(self, owner: str, source_key: str) -> None:
-        with self._writing() as db:
-            db.execute("DELETE FROM semantic_models WHERE owner = ? AND source_key = ?", (owner, source_key))
+        with self.db.writing() as conn:
+            conn.execute(delete(semantic_models).where(*_this_model(owner, source_key)))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Public-demo limits: counted per visitor in SQLite, enforced around the real backend."""
+"""Public-demo limits: counted per visitor (in SQLite and in PostgreSQL), enforced around the real backend."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ T0 = 1_800_000_000.0  # a fixed "now", so the hour and day windows can be crosse
 
 
 @pytest.fixture()
-def ledger_path(tmp_path):
-    return tmp_path / "conversations.sqlite"
+def ledger_path(state_location):
+    return state_location
 
 
 @pytest.fixture()

@@ -1,12 +1,12 @@
-"""Conversations persist, stay with their owner, and export faithfully."""
+"""Conversations persist, stay with their owner, and export faithfully: in a SQLite file and in PostgreSQL."""
 
 import json
 
 from conversations import ConversationStore, to_json, to_markdown
 
 
-def test_a_reopened_store_has_everything(tmp_path):
-    path = tmp_path / "c.sqlite"
+def test_a_reopened_store_has_everything(state_location):
+    path = state_location
     store = ConversationStore(path)
     cid = store.create("local", "Trip plan")
     store.append("local", cid, "user", "Where to?")
@@ -25,8 +25,8 @@ def test_a_reopened_store_has_everything(tmp_path):
     assert (msgs[1].feedback, msgs[1].feedback_comment, msgs[1].meta["backend"]) == (1, "good start", "local")
 
 
-def test_one_owner_never_sees_or_changes_another_owners_conversations(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite")
+def test_one_owner_never_sees_or_changes_another_owners_conversations(state_location):
+    store = ConversationStore(state_location)
     mine = store.create("visitor:a", "mine")
     store.append("visitor:a", mine, "user", "secret plans")
     assert store.list("visitor:b") == []
@@ -38,8 +38,8 @@ def test_one_owner_never_sees_or_changes_another_owners_conversations(tmp_path):
     assert len(store.messages("visitor:a", mine)) == 1
 
 
-def test_rename_clear_delete(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite")
+def test_rename_clear_delete(state_location):
+    store = ConversationStore(state_location)
     cid = store.create("local")
     store.append("local", cid, "user", "hi")
     store.rename("local", cid, "  Greetings  ")
@@ -50,8 +50,8 @@ def test_rename_clear_delete(tmp_path):
     assert store.list("local") == []
 
 
-def test_exports_carry_the_whole_conversation(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite")
+def test_exports_carry_the_whole_conversation(state_location):
+    store = ConversationStore(state_location)
     cid = store.create("local", "Stats")
     store.append("local", cid, "user", "Mean of 2 and 4?")
     mid = store.append("local", cid, "assistant", "It is 3.", meta={"model": "m"})

@@ -1,0 +1,44 @@
+"""The app on a team's PostgreSQL (FLOE_DATABASE_URL): what a session saves is in the server
+database, a later session on a fresh process cache sees it, and a database that cannot be used
+stops the app with a setup message instead of a traceback."""
+
+from __future__ import annotations
+
+from app.ui import state
+from conversations import ConversationStore
+from tests.app.chat_apptest import conversation_picker, fresh_app, send, transcript
+from tests.conftest import free_port
+
+
+def test_a_chat_is_kept_in_the_team_database_and_another_session_sees_it(data_dir, postgres_url, monkeypatch):
+    monkeypatch.setenv("FLOE_DATABASE_URL", postgres_url)
+    at = send(fresh_app(), "Say hello.")
+    answer = transcript(at)[-1][1]
+    cid = at.session_state[state.CONVERSATION]
+
+    in_postgres = ConversationStore(postgres_url).messages("local", cid)
+    assert [(m.role, m.status) for m in in_postgres] == [("user", "complete"), ("assistant", "complete")]
+    assert not (data_dir / "conversations.sqlite").exists(), "nothing was kept in the data folder"
+
+    again = fresh_app()  # a new process cache: another app server on the same database
+    assert conversation_picker(again).options == ["Say hello."]
+    assert transcript(again)[-1][1] == answer
+
+
+def test_a_database_that_does_not_answer_stops_the_app_with_a_message_naming_the_setting(
+    data_dir, monkeypatch
+):
+    monkeypatch.setenv("FLOE_DATABASE_URL", f"postgresql://floe:s3cret-pw@127.0.0.1:{free_port()}/floe")
+    at = fresh_app()
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.caption)
+    assert "Floe's database is not available." in shown and "FLOE_DATABASE_URL" in shown
+    assert "Connection refused" in shown and "s3cret-pw" not in shown
+    assert not at.chat_input, "no page runs on a store it cannot use"
+
+
+def test_a_url_that_does_not_read_stops_the_app_with_how_to_write_it(data_dir, monkeypatch):
+    monkeypatch.setenv("FLOE_DATABASE_URL", "postgres ql://floe:s3cret-pw@db/floe")
+    at = fresh_app()
+    shown = " ".join(e.value for e in at.error)
+    assert "FLOE_DATABASE_URL is not a database URL Floe can read" in shown
+    assert "postgresql://user:password@host:5432/database" in shown and "s3cret-pw" not in shown
