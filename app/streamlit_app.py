@@ -10,7 +10,8 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app.ui.state_database import stop_unless_state_database_opens  # noqa: E402
+from app.ui.state_database import show_store_unreachable, stop_unless_state_database_opens  # noqa: E402
+from conversations.database import StoreUnreachable  # noqa: E402
 
 st.set_page_config(page_title="Floe", page_icon=":material/ac_unit:", layout="wide")
 stop_unless_state_database_opens()
@@ -27,4 +28,7 @@ pages = [
     for i, (path, title, icon) in enumerate(PAGES)
     if (app_dir / path).exists()
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except StoreUnreachable as err:  # the team database went away while the app was open
+    show_store_unreachable(err)

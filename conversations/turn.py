@@ -1,7 +1,9 @@
 """One chat turn: fit the history, stream the answer, and keep every part of it in the store.
 
 The assistant message is written before the first token and updated as text arrives, so a
-stop, a failure or a closed tab leaves the partial answer saved with its status.
+stop, a failure or a closed tab leaves the partial answer saved with its status. If the store stops
+taking writes mid-answer (a server database that went away, a full disk), the answer keeps
+streaming; its final state is kept on the turn as `unsaved`, for the page to save once it can.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from backends import Backend, BackendError, ChatParams, Message
+from backends.data_folder import DataFolderUnwritable
 from backends.errors import UNEXPECTED_ERROR
 
 from .context import FittedPrompt, fit_to_window
@@ -20,6 +24,20 @@ from .store import ConversationStore, StoredMessage
 log = logging.getLogger(__name__)
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written to the store
 PROMPT_STATUSES = ("complete", "stopped")  # failed answers are shown but not sent back to the model
+
+
+@dataclass(frozen=True)
+class UnsavedAnswer:
+    """An answer's final state that the store refused; `save` writes it (raises while it still cannot)."""
+
+    owner: str
+    message_id: str
+    content: str
+    status: str
+    meta: dict
+
+    def save(self, store: ConversationStore) -> None:
+        store.update_message(self.owner, self.message_id, self.content, self.status, self.meta)
 
 
 def prompt_history(messages: list[StoredMessage]) -> list[Message]:
@@ -66,6 +84,7 @@ class ChatTurn:
         self.text = ""
         self.message_id: str | None = None
         self.fitted: FittedPrompt | None = None
+        self.unsaved: UnsavedAnswer | None = None  # set when the store refused the final save
 
     def prepare(self) -> FittedPrompt:
         history = prompt_history(self.store.messages(self.owner, self.cid))
@@ -93,7 +112,7 @@ class ChatTurn:
             for delta in deltas:
                 self.text += delta
                 if time.monotonic() - last_save > SAVE_EVERY_S:
-                    self.store.update_message(self.owner, self.message_id, self.text, "streaming")
+                    self._save_quietly(self.text, "streaming")
                     last_save = time.monotonic()
                 yield delta
             self.status = "complete"
@@ -114,6 +133,15 @@ class ChatTurn:
                 if stream.usage.total_s or self.text:
                     meta.update(usage_meta(self.backend_name, stream))
             try:
-                self.store.update_message(self.owner, self.message_id, self.text, self.status, meta)
+                if not self._save_quietly(self.text, self.status, meta):
+                    self.unsaved = UnsavedAnswer(self.owner, self.message_id, self.text, self.status, meta)
             finally:
                 self.settled.set()
+
+    def _save_quietly(self, text: str, status: str, meta: dict | None = None) -> bool:
+        """Write the answer as it stands; False if the store cannot take it now (the stream goes on)."""
+        try:
+            self.store.update_message(self.owner, self.message_id, text, status, meta)
+        except DataFolderUnwritable:
+            return False
+        return True

@@ -8,8 +8,12 @@ import os
 import streamlit as st
 
 from backends import BackendError
-from conversations.database import StateDatabase, database_url
+from backends.data_folder import DataFolderUnwritable
+from conversations import ConversationStore
+from conversations.database import StateDatabase, StoreUnreachable, database_url
+from conversations.turn import UnsavedAnswer
 
+from . import state
 from .config import data_dir, deployment_config, floe_connection_secrets
 
 CONVERSATIONS_FILE = "conversations.sqlite"  # conversations, analyses, feedback and usage counters
@@ -45,3 +49,39 @@ def stop_unless_state_database_opens() -> None:
             "in SQLite files in the data folder instead."
         )
         st.stop()
+
+
+def keep_unsaved(answer: UnsavedAnswer | None) -> None:
+    """Hold an answer the store refused in this session, to save when the store is back."""
+    if answer is not None:
+        st.session_state.setdefault(state.UNSAVED_ANSWERS, []).append(answer)
+
+
+def save_unsaved_answers(store: ConversationStore) -> dict[str, UnsavedAnswer]:
+    """Save what this session holds; return, by message id, what still cannot be saved."""
+    waiting = []
+    for answer in st.session_state.get(state.UNSAVED_ANSWERS, []):
+        try:
+            answer.save(store)
+        except StoreUnreachable:
+            raise  # the whole page says so (show_store_unreachable), with these answers
+        except DataFolderUnwritable:
+            waiting.append(answer)  # the data folder notice says why
+    st.session_state[state.UNSAVED_ANSWERS] = waiting
+    return {a.message_id: a for a in waiting}
+
+
+def show_store_unreachable(err: StoreUnreachable) -> None:
+    """What a page shows when the server database went away under it: why, and what this session
+    holds that is not saved yet (kept until the database answers again)."""
+    st.error(f"**Floe's database is unreachable.** {err.user_message}", icon=":material/database:")
+    if prompt := st.session_state.get(state.UNSENT_PROMPT):
+        st.caption("Your message was not sent; copy it to send it again once the database answers:")
+        st.code(prompt, language=None, wrap_lines=True)
+    for answer in st.session_state.get(state.UNSAVED_ANSWERS, []):
+        with st.chat_message("assistant"):
+            st.markdown(answer.content)
+            st.caption(
+                ":material/cloud_off: Not saved yet: kept in this browser tab and saved when the "
+                "database answers again (reload the page then)."
+            )

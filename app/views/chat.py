@@ -1,5 +1,7 @@
 """Chat: talk to the chosen backend. Answers stream, can be stopped, and every conversation is kept."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app.ui import state
@@ -18,9 +20,11 @@ from app.ui.documents_context import with_documents
 from app.ui.errors import log_unexpected
 from app.ui.owner import conversation_owner
 from app.ui.setup_panel import setup_panel
+from app.ui.state_database import keep_unsaved, save_unsaved_answers
 from backends import BackendError, ChatParams
 from backends.data_folder import DataFolderUnwritable
 from conversations import ChatTurn
+from conversations.database import StoreUnreachable
 from rag.errors import RagError
 
 # Stop reruns the page at once (runner.fastReruns) while the stopped run is still saving its answer
@@ -31,6 +35,9 @@ backend_sidebar()
 store = conversation_store()
 if (previous_turn := st.session_state.pop(state.CHAT_TURN, None)) is not None:
     previous_turn.settled.wait(STOPPED_ANSWER_WAIT_S)
+    keep_unsaved(previous_turn.unsaved)  # the store refused its last save: saved below once it can
+unsaved = save_unsaved_answers(store)
+st.session_state.pop(state.UNSENT_PROMPT, None)
 owner = conversation_owner()
 read_only = data_folder_notice()  # a read-only or full data folder: say so, save nothing
 cid = active_conversation(store, owner, read_only)
@@ -62,9 +69,13 @@ messages = store.messages(owner, cid)
 question = ""
 for i, message in enumerate(messages):
     question = message.content if message.role == "user" else question
+    if waiting := unsaved.get(message.id):  # newer than what the store holds
+        message = replace(message, content=waiting.content, status=waiting.status, meta=waiting.meta)
     render_message(
         store, owner, message, is_last=i == len(messages) - 1, read_only=read_only, question=question
     )
+    if waiting:
+        st.caption(":material/cloud_off: Not saved yet: Floe saves it as soon as it can write again.")
 
 if current_backend_name() is None:  # e.g. a hosted deploy with no keys yet: explain, don't fail
     setup_panel()
@@ -75,9 +86,13 @@ answering = not read_only and bool(
 )
 prompt = st.chat_input("Message Floe", disabled=answering or read_only)
 if prompt and not answering and not read_only:
-    if not messages:
-        store.rename(owner, cid, prompt[:48])
-    store.append(owner, cid, "user", prompt)
+    try:
+        if not messages:
+            store.rename(owner, cid, prompt[:48])
+        store.append(owner, cid, "user", prompt)
+    except StoreUnreachable:
+        st.session_state[state.UNSENT_PROMPT] = prompt  # shown back to the user with the reason
+        raise
     st.session_state[state.PENDING_PROMPT] = True
     st.rerun()
 

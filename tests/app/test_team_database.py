@@ -4,10 +4,16 @@ stops the app with a setup message instead of a traceback."""
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+
 from app.ui import state
 from conversations import ConversationStore
 from tests.app.chat_apptest import conversation_picker, fresh_app, send, transcript
+from tests.backends.standins import Reply
 from tests.conftest import free_port
+from tests.postgres_server import ThrowawayPostgres
 
 
 def test_a_chat_is_kept_in_the_team_database_and_another_session_sees_it(data_dir, postgres_url, monkeypatch):
@@ -42,3 +48,41 @@ def test_a_url_that_does_not_read_stops_the_app_with_how_to_write_it(data_dir, m
     shown = " ".join(e.value for e in at.error)
     assert "FLOE_DATABASE_URL is not a database URL Floe can read" in shown
     assert "postgresql://user:password@host:5432/database" in shown and "s3cret-pw" not in shown
+
+
+@pytest.fixture()
+def own_postgres():
+    """A PostgreSQL server of this test's own, so stopping it touches no other test."""
+    server = ThrowawayPostgres(free_port()).start()
+    yield server
+    server.remove()
+
+
+def test_the_database_stopping_mid_answer_keeps_the_answer_and_saves_it_when_it_is_back(
+    replicate_backend, own_postgres, monkeypatch
+):
+    url = own_postgres.create_database()
+    monkeypatch.setenv("FLOE_DATABASE_URL", url)
+    words = [f"word{i} " for i in range(40)]
+    replicate_backend.script(Reply(tokens=words, delay_s=0.05))  # two seconds of answer
+    at = fresh_app()
+    stopper = threading.Timer(0.8, own_postgres.stop)  # the database goes away while it streams
+    stopper.start()
+    send(at, "Tell me forty words.")
+    stopper.join()
+
+    shown = " ".join(e.value for e in at.error)
+    assert "Floe's database is unreachable." in shown and "FLOE_DATABASE_URL" in shown
+    assert at.chat_message[-1].markdown[0].value == "".join(words).strip()
+    assert "Not saved yet" in " ".join(c.value for c in at.caption)
+
+    own_postgres.restart()
+    at.run()
+    assert not at.error and not at.exception
+    [question, answer] = ConversationStore(url).messages("local", at.session_state[state.CONVERSATION])
+    assert (question.content, answer.content, answer.status) == (
+        "Tell me forty words.",
+        "".join(words),
+        "complete",
+    )
+    assert "Not saved yet" not in " ".join(c.value for c in at.caption)
