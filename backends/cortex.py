@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from .cortex_rest import stream_complete
+from .cortex_rest import CORTEX_FILTERED, stream_complete
 from .errors import AuthError, BackendError, BadResponse, NotConfigured, Unavailable
 from .settings import CortexSettings
 from .streaming import ChatStream, StreamPolicy, estimate_message_tokens
@@ -132,9 +132,10 @@ class CortexBackend:
 
     def _sql_complete(self, messages: Sequence[Message], params: ChatParams, model: str):
         prompt = json.dumps([m.as_dict() for m in messages])
-        options = json.dumps(
-            {"temperature": params.temperature, "top_p": params.top_p, "max_tokens": params.max_tokens}
-        )
+        options = {"temperature": params.temperature, "top_p": params.top_p, "max_tokens": params.max_tokens}
+        if self.settings.guardrails:  # Cortex Guard replaces an unsafe answer with CORTEX_FILTERED
+            options["guardrails"] = {"enabled": True, "response_when_unsafe": CORTEX_FILTERED}
+        options = json.dumps(options)
 
         def events(cancel: threading.Event) -> Iterator[str | ProviderUsage]:
             rows = self._query(COMPLETE_SQL, (model, prompt, options))

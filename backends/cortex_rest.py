@@ -18,6 +18,8 @@ from .settings import CortexSettings
 from .streaming import StreamPolicy
 from .types import ChatParams, Message, ProviderUsage
 
+CORTEX_FILTERED = "Response filtered by Cortex Guard"  # Cortex's reply in place of an unsafe answer
+
 SERVICE = "Snowflake Cortex"
 COMPLETE_PATH = "/api/v2/cortex/inference:complete"
 
@@ -84,6 +86,8 @@ def stream_complete(
         "max_tokens": params.max_tokens,
         "stream": True,
     }
+    if settings.guardrails:  # Cortex Guard replaces an unsafe answer with CORTEX_FILTERED
+        body["guardrails"] = {"enabled": True, "response_when_unsafe": CORTEX_FILTERED}
 
     def events(cancel: threading.Event) -> Iterator[str | ProviderUsage]:
         headers = {

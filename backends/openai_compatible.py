@@ -78,6 +78,21 @@ class OpenAICompatibleBackend:
         # Chat templates add a few tokens per message; the estimate says so by being inexact.
         return estimate_message_tokens(messages)
 
+    def complete_text(self, messages: Sequence[Message], max_tokens: int) -> str:
+        """One whole, deterministic reply (a guard model's verdict), not streamed."""
+        try:
+            reply = self.client.chat.completions.create(
+                model=self.model,
+                messages=[m.as_dict() for m in messages],
+                max_tokens=max_tokens,
+                temperature=0,
+            )
+            return reply.choices[0].message.content or ""
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
+            raise _translate(exc) from None
+        except (IndexError, AttributeError):
+            raise BadResponse(f"{SERVICE} sent a reply Floe could not read.") from None
+
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         model = params.model or self.model
         payload = [m.as_dict() for m in messages]

@@ -117,6 +117,22 @@ class ReplicateBackend:
 
         return ChatStream(events, self.policy, prompt_tokens=self.count_tokens(messages), model=model)
 
+    def run_text(self, model_input: dict) -> str:
+        """One whole prediction of `self.settings.model` (a guard's verdict): its text output."""
+        owner, _, name = self.settings.model.partition("/")
+        try:
+            prediction = self.client.models.predictions.create(
+                model=(owner, name), input=model_input, stream=True
+            )
+            if not (prediction.urls or {}).get("stream"):  # a model that does not stream
+                prediction.wait()
+                return "".join(str(part) for part in prediction.output or [])
+            return "".join(
+                str(e.data) for e in self._stream(prediction) if e.event.value == "output" and e.data
+            )
+        except Exception as exc:
+            raise _translate(exc) from None
+
     def _stream(self, prediction) -> Iterator[ServerSentEvent]:
         """`Prediction.stream()` (replicate 1.0.7) plus the HTTP status check it lacks: the SDK reads
         an error response on the stream URL as a malformed stream (ValueError), which turned a

@@ -84,6 +84,7 @@ class CortexSettings:
     embedding_model: str = "snowflake-arctic-embed-m-v1.5"
     # "streamlit": the app hands over st.connection("snowflake") (also inside Streamlit in Snowflake)
     connection: str | None = None
+    guardrails: bool = False  # Cortex Guard screens every answer (FLOE_GUARD=cortex; backends/guard.py)
 
     @property
     def configured(self) -> bool:
@@ -143,6 +144,7 @@ def load_settings(cfg: Mapping[str, object] | None = None) -> BackendSettings:
             mode=_get(cfg, "FLOE_CORTEX_MODE", "sql"),
             base_url=_get(cfg, "FLOE_CORTEX_BASE_URL"),
             connection=_get(cfg, "FLOE_CORTEX_CONNECTION"),
+            guardrails=(_get(cfg, "FLOE_GUARD") or "").strip().lower() == "cortex",
         ),
         policy=StreamPolicy(
             connect_timeout_s=_float(cfg, "FLOE_CONNECT_TIMEOUT", 10.0),

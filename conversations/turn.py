@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from backends import Backend, BackendError, ChatParams, Message
 from backends.data_folder import DataFolderUnwritable
 from backends.errors import UNEXPECTED_ERROR
+from backends.guard import Refused
 
 from .context import FittedPrompt, fit_to_window
 from .store import ConversationStore, StoredMessage
@@ -41,7 +42,14 @@ class UnsavedAnswer:
 
 
 def prompt_history(messages: list[StoredMessage]) -> list[Message]:
-    return [Message(m.role, m.content) for m in messages if m.status in PROMPT_STATUSES and m.content]
+    """What the model is sent: answered turns only. A prompt the safety guard refused is left out
+    too, so it never reaches the model as part of a later turn."""
+    refused = {i - 1 for i, m in enumerate(messages) if m.role == "assistant" and m.status == "refused"}
+    return [
+        Message(m.role, m.content)
+        for i, m in enumerate(messages)
+        if m.status in PROMPT_STATUSES and m.content and i not in refused
+    ]
 
 
 def usage_meta(backend_name: str, stream) -> dict:
@@ -116,8 +124,8 @@ class ChatTurn:
                     last_save = time.monotonic()
                 yield delta
             self.status = "complete"
-        except BackendError as err:
-            self.status, self.error = "error", err
+        except BackendError as err:  # a safety guard's refusal is kept as such, not as a failure
+            self.status, self.error = "refused" if isinstance(err, Refused) else "error", err
             meta["error"] = err.user_message
             meta["hint"] = err.hint
         except Exception:  # unforeseen: the partial answer is kept with a short reason, the details logged

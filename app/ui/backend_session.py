@@ -18,6 +18,7 @@ from backends import (
     is_configured,
     load_settings,
 )
+from backends.guard import Guard, GuardedBackend, GuardSettings, create_guard, load_guard_settings
 from backends.local import model_file, model_needing_preparation
 from backends.model_catalog import CATALOG
 from backends.text_generator import TextGenerator
@@ -90,8 +91,14 @@ def usage_ledger() -> UsageLedger:
     return UsageLedger(state_database(CONVERSATIONS_FILE))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _guard(guard: GuardSettings, settings: BackendSettings) -> Guard:
+    return create_guard(guard, settings)
+
+
 def current_backend(settings: BackendSettings | None = None) -> Backend:
-    """The chosen backend, counted against this visitor's limits if the deployment sets any.
+    """The chosen backend, behind the deployment's safety guard if it sets one, counted against this
+    visitor's limits if it sets any (a refused prompt counts as a call but spends no tokens).
 
     Raises BackendError (with a user-facing message) if it cannot start or none is set up.
     """
@@ -100,6 +107,8 @@ def current_backend(settings: BackendSettings | None = None) -> Backend:
     if name is None:
         raise NotConfigured("No model backend is set up yet.")
     backend = _backend(name, settings)
+    if guard := load_guard_settings(deployment_config()):  # the deployment's choice, never a visitor's
+        backend = GuardedBackend(backend, _guard(guard, settings), guard, settings.policy)
     limits = usage_limits()
     if not limits.active:
         return backend

@@ -81,6 +81,8 @@ def render_message(
             return
         if m.status in ("stopped", "streaming"):
             st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
+        if m.status == "refused":
+            st.warning(meta.get("error", "Declined by the safety guard."), icon=":material/shield:")
         if m.status == "error":
             st.error(f"{meta.get('error', 'The backend failed.')} {meta.get('hint', '')}".strip())
             if is_last and not read_only:
@@ -92,7 +94,7 @@ def render_message(
             st.caption(f":material/info: {meta['notice']}")
         if line := usage_line(meta):
             st.caption(line)
-        if m.status != "error":
+        if m.status not in ("error", "refused"):
             feedback_controls(store, owner, m.id, m.feedback, m.feedback_comment, read_only)
 
 
