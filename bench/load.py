@@ -1,19 +1,24 @@
-"""Many visitors at once: N real Chromium sessions against one app server on loopback, each chatting,
-asking the sample database or asking its documents at the same time. Prints figures; asserts nothing.
+"""Many visitors at once: N real Chromium sessions against one app server on loopback (or spread over
+several servers sharing one PostgreSQL database), each chatting, asking the sample database or asking
+its documents at the same time. Prints figures; asserts nothing.
 
     python bench/load.py                           # N = 5, 10, 20 on the tiny model
     python bench/load.py --visitors 5 --model qwen2.5-coder-1.5b
+    python bench/load.py --servers 2 --visitors 10 20   # two servers, a throwaway PostgreSQL
 
 Per job: errors, p50/p95 seconds to the first visible answer text and to the finished answer; the
 server's resident memory (with its query workers) sampled twice a second. Visitors are separate
 browser contexts in visitor scope, so each has its own conversations and documents. Bounded: every
-visitor gives up after --timeout seconds, and the server is stopped at the end.
+visitor gives up after --timeout seconds, and the server is stopped at the end. With --servers 2,
+visitor n uses server n mod 2; both keep their state in one PostgreSQL database (--database-url, or a
+throwaway cluster started for the run, as the tests start one) and each has its own data folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -26,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from memory import tree_rss_gb  # noqa: E402
 
-from tests.conftest import app_server_process  # noqa: E402
+from tests.conftest import app_server_process, free_port  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DONE = r"tok/s|out tokens"
@@ -105,7 +110,7 @@ async def visitor(browser, url: str, n: int, job: str, timeout_s: float, results
         await context.close()
 
 
-async def one_round(url: str, visitors: int, timeout_s: float) -> list:
+async def one_round(urls: list[str], visitors: int, timeout_s: float) -> list:
     from playwright.async_api import async_playwright
 
     results: list = []
@@ -115,7 +120,10 @@ async def one_round(url: str, visitors: int, timeout_s: float) -> list:
         )
         jobs = list(JOBS)
         await asyncio.gather(
-            *(visitor(browser, url, n, jobs[n % len(jobs)], timeout_s, results) for n in range(visitors))
+            *(
+                visitor(browser, urls[n % len(urls)], n, jobs[n % len(jobs)], timeout_s, results)
+                for n in range(visitors)
+            )
         )
         await browser.close()
     return results
@@ -133,46 +141,69 @@ def main() -> int:
     parser.add_argument("--visitors", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--servers", type=int, default=1, help="app servers; more than one share PostgreSQL")
+    parser.add_argument(
+        "--database-url", help="the servers' shared database (default with --servers > 1: a throwaway one)"
+    )
     args = parser.parse_args()
     if args.model != "smollm2-135m":
         global SQL_QUESTION
         SQL_QUESTION = "How many orders were placed in each year?"
-    data = Path(tempfile.mkdtemp(prefix="floe-load-"))
-    url, running = app_server_process(data, FLOE_LOCAL_MODEL=args.model, FLOE_CONVERSATION_SCOPE="visitor")
-    with running as server:
-        print(
-            f"model {args.model}; server pid {server.pid}; RSS at start {tree_rss_gb(server.pid) * 1024:.0f} MB"
-        )
-        for n in args.visitors:
-            samples: list[float] = []
-            stop = threading.Event()
+    with contextlib.ExitStack() as stack:
+        settings = {"FLOE_LOCAL_MODEL": args.model, "FLOE_CONVERSATION_SCOPE": "visitor"}
+        database = args.database_url
+        if args.servers > 1 and not database:
+            from tests.postgres_server import ThrowawayPostgres
 
-            def sample(samples=samples, stop=stop):
-                while not stop.wait(0.5):
-                    samples.append(tree_rss_gb(server.pid) * 1024)
-
-            sampler = threading.Thread(target=sample, daemon=True)
-            sampler.start()
-            started = time.perf_counter()
-            results = asyncio.run(one_round(url, n, args.timeout))
-            stop.set()
-            sampler.join()
-            print(f"\nN = {n} visitors, round took {time.perf_counter() - started:.1f} s")
-            for job in JOBS:
-                mine = [r for r in results if r[0] == job]
-                ok = [r for r in mine if r[3] is None]
-                print(
-                    f"  {job:<10} {len(ok)}/{len(mine)} ok   first text {q([r[1] for r in ok])}   "
-                    f"finished {q([r[2] for r in ok])}"
-                )
-                for r in mine:
-                    if r[3]:
-                        print(f"    error: {r[3]}")
-            if samples:
-                print(
-                    f"  server RSS: start {samples[0]:.0f} MB, peak {max(samples):.0f} MB, end {samples[-1]:.0f} MB"
-                )
+            postgres = ThrowawayPostgres(free_port()).start()
+            stack.callback(postgres.remove)
+            database = postgres.create_database()
+        if database:
+            settings["FLOE_DATABASE_URL"] = database
+        urls, servers = [], []
+        for i in range(args.servers):
+            data = Path(tempfile.mkdtemp(prefix=f"floe-load-{i}-"))
+            url, running = app_server_process(data, **settings)
+            urls.append(url)
+            servers.append(stack.enter_context(running))
+        run_rounds(args, urls, servers, "PostgreSQL" if database else "SQLite")
     return 0
+
+
+def run_rounds(args, urls: list[str], servers: list, store: str) -> None:
+    def rss_mb() -> float:
+        return sum(tree_rss_gb(server.pid) for server in servers) * 1024
+
+    print(f"model {args.model}; {len(servers)} server(s), state in {store}; RSS at start {rss_mb():.0f} MB")
+    for n in args.visitors:
+        samples: list[float] = []
+        stop = threading.Event()
+
+        def sample(samples=samples, stop=stop):
+            while not stop.wait(0.5):
+                samples.append(rss_mb())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        results = asyncio.run(one_round(urls, n, args.timeout))
+        stop.set()
+        sampler.join()
+        print(f"\nN = {n} visitors, round took {time.perf_counter() - started:.1f} s")
+        for job in JOBS:
+            mine = [r for r in results if r[0] == job]
+            ok = [r for r in mine if r[3] is None]
+            print(
+                f"  {job:<10} {len(ok)}/{len(mine)} ok   first text {q([r[1] for r in ok])}   "
+                f"finished {q([r[2] for r in ok])}"
+            )
+            for r in mine:
+                if r[3]:
+                    print(f"    error: {r[3]}")
+        if samples:
+            print(
+                f"  server RSS: start {samples[0]:.0f} MB, peak {max(samples):.0f} MB, end {samples[-1]:.0f} MB"
+            )
 
 
 if __name__ == "__main__":
