@@ -27,6 +27,7 @@ from .errors import BackendError, BadResponse, NotConfigured, register_secret
 from .settings import BackendSettings, OpenAICompatibleSettings
 from .streaming import ChatStream, StreamPolicy
 from .types import Backend, ChatParams, Message, ProviderUsage
+from .wrapper import WrappedBackend
 
 log = logging.getLogger(__name__)
 
@@ -177,29 +178,17 @@ def create_guard(guard: GuardSettings, settings: BackendSettings) -> Guard:
     return CortexGuard()
 
 
-class GuardedBackend:
+class GuardedBackend(WrappedBackend):
     """A backend whose chat calls pass the guard first (and whose answers, if asked, after)."""
 
     def __init__(self, backend: Backend, guard: Guard, settings: GuardSettings, policy: StreamPolicy):
-        self.backend, self.guard, self.settings, self.policy = backend, guard, settings, policy
-        self.name = backend.name
+        super().__init__(backend)
+        self.guard, self.settings, self.policy = guard, settings, policy
         if settings.kind == "cortex" and backend.name != "cortex":
             raise NotConfigured(
                 "FLOE_GUARD=cortex guards answers of the Cortex backend only; choose Cortex, or set "
                 "FLOE_GUARD to replicate or openai_compatible."
             )
-
-    def info(self):
-        return self.backend.info()
-
-    def health(self):
-        return self.backend.health()
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.backend.embed(texts)
-
-    def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
-        return self.backend.count_tokens(messages)
 
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")

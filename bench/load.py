@@ -12,6 +12,9 @@ browser contexts in visitor scope, so each has its own conversations and documen
 visitor gives up after --timeout seconds, and the server is stopped at the end. With --servers 2,
 visitor n uses server n mod 2; both keep their state in one PostgreSQL database (--database-url, or a
 throwaway cluster started for the run, as the tests start one) and each has its own data folder.
+Several app servers share one model server, as a team runs them (a vLLM behind its app servers):
+here a llama.cpp OpenAI-compatible server with the same model, since two embedded models on one
+small machine would only measure the CPU they fight over.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from memory import tree_rss_gb  # noqa: E402
 
-from tests.conftest import app_server_process, free_port  # noqa: E402
+from tests.conftest import app_server_process, background_server, free_port  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DONE = r"tok/s|out tokens"
@@ -160,14 +163,37 @@ def main() -> int:
             database = postgres.create_database()
         if database:
             settings["FLOE_DATABASE_URL"] = database
+        if args.servers > 1:
+            settings |= {
+                "FLOE_BACKEND": "openai_compatible",
+                "FLOE_OPENAI_BASE_URL": stack.enter_context(model_server(args.model)),
+                "FLOE_OPENAI_MODEL": args.model,
+            }
         urls, servers = [], []
         for i in range(args.servers):
             data = Path(tempfile.mkdtemp(prefix=f"floe-load-{i}-"))
             url, running = app_server_process(data, **settings)
             urls.append(url)
             servers.append(stack.enter_context(running))
-        run_rounds(args, urls, servers, "PostgreSQL" if database else "SQLite")
+        backend = "one shared llama.cpp server" if args.servers > 1 else "the embedded model"
+        run_rounds(args, urls, servers, f"{'PostgreSQL' if database else 'SQLite'}; {backend}")
     return 0
+
+
+@contextlib.contextmanager
+def model_server(model: str):
+    """One llama.cpp OpenAI-compatible server with `model`, for every app server; yields its /v1 URL."""
+    from backends import load_settings
+    from backends.local import model_file
+
+    path = model_file(load_settings({"FLOE_LOCAL_MODEL": model}).local)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/v1"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--n_ctx", "4096", "--model_alias", model]
+    log = Path(tempfile.mkdtemp(prefix="floe-load-model-")) / "server.log"
+    with background_server(cmd, base + "/models", log):
+        yield base
 
 
 def run_rounds(args, urls: list[str], servers: list, store: str) -> None:

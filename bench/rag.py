@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "rag")]
 
 from corpus import corpus_files, labelled_questions, off_topic_questions  # noqa: E402
+from synthetic_chunks import TOPIC_WORDS, fill_synthetic  # noqa: E402
 
 from backends.local_embeddings import get_embedder  # noqa: E402
 from rag.chunking import chunk_document  # noqa: E402
@@ -35,7 +36,6 @@ from rag.loaders import load_document  # noqa: E402
 from rag.memory_index import MemoryIndex  # noqa: E402
 from rag.retrieval import MIN_RELEVANCE, search  # noqa: E402
 from rag.store import Store  # noqa: E402
-from rag.types import Chunk, LoadedDocument  # noqa: E402
 
 
 def ms(seconds: list[float]) -> str:
@@ -73,27 +73,10 @@ def ingestion(copies: int) -> None:
     print(f"  full ingestion   {chunks / elapsed:6.1f} chunks/s  ({chunks / elapsed / raw:.0%} of raw)")
 
 
-# Real words mixed into the synthetic vocabulary so keyword queries have something to find.
-TOPIC_WORDS = ["refund", "invoice", "warranty", "tunnel", "starter", "thermostat"]
-
-
 def synthetic_store(path: Path, n: int, dim: int = 384) -> None:
     """n chunks of random words with random unit vectors, written through the real store code."""
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(20000)] + TOPIC_WORDS
-    pyrng = random.Random(0)
-    batch = 5000
     with Store(path) as store:
-        for b in range(0, n, batch):
-            count = min(batch, n - b)
-            chunks = []
-            for _ in range(count):
-                text = " ".join(pyrng.choices(words, k=40))
-                chunks.append(Chunk(text, None, None, 0, len(text), 50))
-            vectors = rng.normal(size=(count, dim)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            doc = LoadedDocument(f"synthetic-{b}.txt", "text", 1, f"hash-{b}", None, [])
-            store.replace_document(doc, chunks, vectors, "synthetic", dim)
+        fill_synthetic(store, n, dim)
 
 
 def latency(n: int, queries: int = 60) -> None:

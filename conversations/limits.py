@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backends import Backend, BackendError, ChatParams, Message, NotConfigured
 from backends.data_folder import DataFolderUnwritable
+from backends.wrapper import WrappedBackend
 
 from .database import StateDatabase
 from .schema import usage
@@ -187,24 +188,12 @@ class UsageLedger:
             pass
 
 
-class LimitedBackend:
+class LimitedBackend(WrappedBackend):
     """A backend whose chat calls count against one owner's limits; otherwise the same backend."""
 
     def __init__(self, backend: Backend, ledger: UsageLedger, owner: str, limits: UsageLimits):
-        self.backend, self.ledger, self.owner, self.limits = backend, ledger, owner, limits
-        self.name = backend.name
-
-    def info(self):
-        return self.backend.info()
-
-    def health(self):
-        return self.backend.health()
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.backend.embed(texts)
-
-    def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
-        return self.backend.count_tokens(messages)
+        super().__init__(backend)
+        self.ledger, self.owner, self.limits = ledger, owner, limits
 
     def chat(self, messages: Sequence[Message], params: ChatParams):
         prompt_tokens, _ = self.backend.count_tokens(messages)

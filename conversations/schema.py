@@ -6,7 +6,21 @@ change here needs a migration in migrations/versions/ too: that is what upgrades
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -56,4 +70,56 @@ semantic_models = Table(
     Column("yaml", Text, nullable=False),
     Column("updated", Float, nullable=False),
     PrimaryKeyConstraint("owner", "source_key"),
+)
+
+# Documents in the server database (PostgreSQL only; the SQLite default keeps them in DuckDB files).
+rag_meta = Table(
+    "rag_meta",
+    metadata,
+    Column("owner", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("owner", "key"),
+)
+
+rag_documents = Table(
+    "rag_documents",
+    metadata,
+    Column("doc_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("owner", Text, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("content_hash", Text, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("pages", Integer),
+    Column("chunks", Integer, nullable=False),
+    Column("added_at", DateTime, nullable=False),
+    Column("title", Text),
+    UniqueConstraint("owner", "file"),
+)
+
+rag_chunks = Table(
+    "rag_chunks",
+    metadata,
+    Column("chunk_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("doc_id", BigInteger, ForeignKey("rag_documents.doc_id", ondelete="CASCADE"), nullable=False),
+    Column("ordinal", Integer, nullable=False),
+    Column("page", Integer),
+    Column("heading", Text),
+    Column("char_start", Integer, nullable=False),
+    Column("char_end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("tokens", Integer, nullable=False),
+    Column("embedding", LargeBinary, nullable=False),  # float32, little-endian
+    Index("rag_chunks_doc", "doc_id"),
+)
+
+rag_terms = Table(
+    "rag_terms",
+    metadata,
+    Column("chunk_id", BigInteger, ForeignKey("rag_chunks.chunk_id", ondelete="CASCADE"), nullable=False),
+    Column("term", Text, nullable=False),
+    Column("tf", Integer, nullable=False),
+    Column("doc_len", Integer, nullable=False),
+    Index("rag_terms_chunk", "chunk_id"),
 )

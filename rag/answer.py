@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +29,7 @@ from .citing import cite_passages
 from .embedders import Embedder, embed_array
 from .keywords import terms
 from .memory_index import MemoryIndex
+from .paths import DocumentsLocation, may_hold_documents, open_store
 from .prompts import (
     EXAMPLE_ANSWER,
     EXAMPLE_QUESTION,
@@ -269,7 +269,7 @@ def check_chat_reply(question: str, reply: str, citations: Iterable[Mapping]) ->
 
 
 def chat_context(
-    store_path: str | Path,
+    store_path: DocumentsLocation | str,
     question: str,
     budget_tokens: int,
     embedder: Embedder | None = None,
@@ -282,12 +282,12 @@ def chat_context(
     telling the model to say so, and no citations."""
     from backends.local_embeddings import get_embedder
 
-    if not Path(store_path).exists():  # no documents yet
+    if not may_hold_documents(store_path):  # no documents yet
         return system_with_sources([]), []
     embedder = embedder or get_embedder()
     count = count_tokens or estimate_tokens
     # Read-write like the Documents page: DuckDB refuses two configurations of one file in a process.
-    with Store(store_path) as store:
+    with open_store(store_path) as store:
         result = search(store, embedder, question, k=k)
     if not result.relevant:
         return system_with_sources([]), []

@@ -42,6 +42,38 @@ def _writer_lock(path: Path) -> threading.Lock:
         return _writer_locks.setdefault(str(path.resolve()), threading.Lock())
 
 
+def check_embedder(recorded: tuple[str, int] | None, model_id: str, dim: int) -> None:
+    """Refuse an embedder other than the one a store was built with (None: not built yet)."""
+    if recorded is not None and recorded != (model_id, dim):
+        raise EmbedderMismatch(
+            f"This document store was built with the embedding model {recorded[0]} ({recorded[1]} dims), "
+            f"but {model_id} ({dim} dims) was selected. Select {recorded[0]}, or use a new store "
+            "and ingest the files again."
+        )
+
+
+def group_names(items: Sequence[tuple[LoadedDocument, Sequence[Chunk], np.ndarray]], dim: int) -> list[str]:
+    """The file names of a group written together; raises ValueError for a group no store takes."""
+    names = [doc.name for doc, _, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError("file names in one group must be distinct")
+    for _, chunks, vectors in items:
+        if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
+            raise ValueError("one vector of the index's dimension per chunk is required")
+    return names
+
+
+def postings_of(rows: Sequence[tuple[int, Chunk]]):
+    """(chunk_id, term, tf, doc_len) of each term of each chunk's embedded text, for BM25."""
+    from .keywords import terms
+
+    for chunk_id, chunk in rows:
+        counts: Counter = terms(chunk.embed_text)
+        length = sum(counts.values())
+        for term, tf in counts.items():
+            yield chunk_id, term, tf, length
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     file: str
@@ -153,15 +185,7 @@ class Store:
 
     def check_embedder(self, model_id: str, dim: int) -> None:
         """Refuse an embedder other than the index's; the first one to write defines it."""
-        recorded = self.embedding_model
-        if recorded is None:
-            return
-        if recorded != (model_id, dim):
-            raise EmbedderMismatch(
-                f"This document store was built with the embedding model {recorded[0]} ({recorded[1]} dims), "
-                f"but {model_id} ({dim} dims) was selected. Select {recorded[0]}, or use a new store "
-                "and ingest the files again."
-            )
+        check_embedder(self.embedding_model, model_id, dim)
 
     def _bind_embedder(self, model_id: str, dim: int) -> None:
         self.check_embedder(model_id, dim)
@@ -222,12 +246,7 @@ class Store:
     ) -> None:
         """Add several documents (distinct file names) in one transaction: all or none are written.
         One statement per table for the whole group keeps ingestion close to the embedder's speed."""
-        names = [doc.name for doc, _, _ in items]
-        if len(set(names)) != len(names):
-            raise ValueError("file names in one group must be distinct")
-        for _, chunks, vectors in items:
-            if len(chunks) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
-                raise ValueError("one vector of the index's dimension per chunk is required")
+        names = group_names(items, dim)
         if self.unwritable:
             raise self.unwritable
         with self._writing:
@@ -295,17 +314,10 @@ class Store:
             f"""INSERT INTO chunks SELECT chunk_id, doc_id, ordinal, page, heading, char_start, char_end,
             text, tokens, embedding::FLOAT[{int(dim)}] FROM chunk_rows"""
         )
-        from .keywords import terms
-
         postings: dict[str, list] = {"chunk_id": [], "term": [], "tf": [], "doc_len": []}
-        for _, chunk_id, _, chunk in rows:
-            counts: Counter = terms(chunk.embed_text)
-            length = sum(counts.values())
-            for term, tf in counts.items():
-                postings["chunk_id"].append(chunk_id)
-                postings["term"].append(term)
-                postings["tf"].append(tf)
-                postings["doc_len"].append(length)
+        for posting in postings_of([(chunk_id, chunk) for _, chunk_id, _, chunk in rows]):
+            for column, value in zip(postings, posting, strict=True):
+                postings[column].append(value)
         term_rows = pa.table(postings)  # noqa: F841
         self.con.execute("INSERT INTO terms SELECT chunk_id, term, tf, doc_len FROM term_rows")
         self._add_term_stats(len(set(postings["chunk_id"])), sum(postings["tf"]))

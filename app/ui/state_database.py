@@ -12,6 +12,7 @@ from backends.data_folder import DataFolderUnwritable
 from conversations import ConversationStore
 from conversations.database import StateDatabase, StoreUnreachable, database_url
 from conversations.turn import UnsavedAnswer
+from rag.paths import DocumentsLocation, ServerDocuments, store_path
 
 from . import state
 from .config import data_dir, deployment_config, floe_connection_secrets
@@ -33,6 +34,13 @@ def state_database(file_name: str) -> StateDatabase:
     if url is not None:
         return _database(url.render_as_string(hide_password=False))
     return _database(os.path.join(data_dir(), file_name))
+
+
+def documents_location(owner: str) -> DocumentsLocation:
+    """This owner's documents: in the team database when one is set, else a DuckDB file in the data folder."""
+    if database_url(deployment_config(), floe_connection_secrets()) is not None:
+        return ServerDocuments(state_database(CONVERSATIONS_FILE), owner)
+    return store_path(data_dir(), owner)
 
 
 def stop_unless_state_database_opens() -> None:

@@ -6,10 +6,11 @@ import streamlit as st
 from app.ui import state
 from app.ui.backend_session import backend_sidebar, current_backend, current_backend_name, current_settings
 from app.ui.citations import checked_answer_markdown, render_citations, where
-from app.ui.config import data_dir, upload_limit_bytes
+from app.ui.config import upload_limit_bytes
 from app.ui.data_folder import data_folder_notice
 from app.ui.errors import log_unexpected
 from app.ui.owner import conversation_owner
+from app.ui.state_database import documents_location
 from backends import BackendError
 from backends.local_embeddings import get_embedder
 from rag.answer import Answer, answer_question, is_tiny_default
@@ -17,9 +18,8 @@ from rag.errors import RagError
 from rag.ingest import ingest_files
 from rag.loaders import SUPPORTED
 from rag.memory_index import MemoryIndex
-from rag.paths import store_path
+from rag.paths import DocumentsLocation, ServerDocuments, open_store
 from rag.retrieval import DEFAULT_MODE, MODES
-from rag.store import Store
 
 STATUS_ICON = {
     "added": ":material/check_circle:",
@@ -34,14 +34,14 @@ def embedder():
 
 
 @st.cache_resource(max_entries=4)
-def memory_index(path: str, generation: int) -> MemoryIndex:
+def memory_index(key: str, generation: int, _where: DocumentsLocation) -> MemoryIndex:
     """The store in memory for fast exact search; a new store generation loads a new one."""
-    with Store(path) as store:
+    with open_store(_where) as store:
         return MemoryIndex.from_store(store)
 
 
 backend_sidebar()
-path = store_path(data_dir(), conversation_owner())
+path = documents_location(conversation_owner())
 read_only = data_folder_notice()  # a read-only or full data folder: say so, save nothing
 st.title("Documents")
 st.caption(
@@ -73,7 +73,7 @@ if submitted and uploads:
         )
 
     try:
-        with Store(path) as store:
+        with open_store(path) as store:
             files = [(upload.name, upload.getvalue()) for upload in uploads]
             # Small embedding groups: progress moves after every few files, batching still pays off.
             report = ingest_files(
@@ -105,7 +105,7 @@ for r in st.session_state.pop(state.DOCS_INGEST_REPORT, []):
 
 # --- the documents ---
 try:
-    with Store(path) as store:
+    with open_store(path) as store:
         documents = store.documents()
         generation = store.generation
 except RagError as err:
@@ -113,7 +113,8 @@ except RagError as err:
     st.stop()
 st.subheader(f"Your documents ({len(documents)})")
 if not documents:
-    st.info("No documents yet. Add some above; they stay on this machine.", icon=":material/info:")
+    kept = "in your team's database" if isinstance(path, ServerDocuments) else "on this machine"
+    st.info(f"No documents yet. Add some above; they stay {kept}.", icon=":material/info:")
 for doc in documents:
     name_col, facts_col, delete_col = st.columns([4, 5, 1], vertical_alignment="center")
     name_col.markdown(f"**{doc.file}**")
@@ -124,7 +125,7 @@ for doc in documents:
         "", icon=":material/delete:", key=f"delete-{doc.file}", help=f"Delete {doc.file}", disabled=read_only
     ):
         try:
-            with Store(path) as store:
+            with open_store(path) as store:
                 store.delete_document(doc.file)
         except RagError as err:  # e.g. the disk filled up since the page was drawn
             st.error(err.user_message)
@@ -160,8 +161,11 @@ if retried or (asked and question.strip()):
         live.markdown("".join(streamed))
 
     try:
-        with st.spinner("Searching your documents…"), Store(path) as store:
-            index = memory_index(str(path), store.generation)
+        with st.spinner("Searching your documents…"), open_store(path) as store:
+            # A team database's store holds its own in-memory index, shared by every use in this process.
+            index = (
+                None if isinstance(path, ServerDocuments) else memory_index(str(path), store.generation, path)
+            )
             result = answer_question(
                 store, embedder(), question, backend_name=name, settings=settings, k=k, mode=mode,
                 index=index, on_delta=show_delta, backend=backend,

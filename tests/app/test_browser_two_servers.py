@@ -1,6 +1,6 @@
 """Two `streamlit run` servers on different ports sharing one PostgreSQL (FLOE_DATABASE_URL), as a team
-runs Floe behind a load balancer: what one user makes on one server is there on the other, and a
-usage limit is counted once across both. One user here is the deployment's declared local user
+runs Floe behind a load balancer: what one user makes on one server (a chat, an analysis, a
+document) is there on the other, and a usage limit is counted once across both. One user here is the deployment's declared local user
 (FLOE_CONVERSATION_SCOPE=local), the owner a signed-in account would be."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DONE = re.compile(r"tok/s|out tokens")
 QUESTION = "Which product categories bring in the most revenue?"  # verified: answered without the model
+OFFSITE = b"# Team offsite\n\nThe offsite is at the Hotel Miradouro in Lisbon, 12 to 14 May.\n"
 
 
 def send(page, text: str) -> None:
@@ -56,3 +57,17 @@ def test_two_servers_on_one_database_show_one_history_and_count_the_limit_once(p
             f'- combobox "Analysis": {QUESTION[:48]}'
         )
         expect(page.get_by_test_id("stChatMessage").first).to_contain_text(QUESTION)
+
+        page.goto(first + "/documents")
+        expect(page.get_by_role("heading", name="Your documents (0)")).to_be_visible(timeout=120_000)
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            [{"name": "offsite.md", "mimeType": "text/markdown", "buffer": OFFSITE}]
+        )
+        expect(page.get_by_role("button", name="Remove offsite.md")).to_be_visible()  # the upload is done
+        page.get_by_role("button", name="Add to the index").click()
+        expect(page.get_by_role("heading", name="Your documents (1)")).to_be_visible(timeout=120_000)
+        page.goto(second + "/documents")
+        expect(page.get_by_role("heading", name="Your documents (1)")).to_be_visible(timeout=120_000)
+        page.get_by_label("Question").fill("Which hotel is the offsite in?")
+        page.get_by_role("button", name="Ask").click()
+        expect(page.get_by_text("[1] offsite.md", exact=False).first).to_be_visible(timeout=120_000)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import threading
 
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from app.ui import state
 from conversations import ConversationStore
-from tests.app.chat_apptest import conversation_picker, fresh_app, send, transcript
+from tests.app.chat_apptest import ENTRY, conversation_picker, fresh_app, send, transcript
 from tests.backends.standins import Reply
 from tests.conftest import free_port
 from tests.postgres_server import ThrowawayPostgres
@@ -86,3 +88,30 @@ def test_the_database_stopping_mid_answer_keeps_the_answer_and_saves_it_when_it_
         "complete",
     )
     assert "Not saved yet" not in " ".join(c.value for c in at.caption)
+
+
+def documents_page() -> AppTest:
+    st.cache_resource.clear()  # a new process cache: as another app server starts
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.switch_page("views/documents.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_documents_uploaded_through_one_server_are_searched_through_another(
+    data_dir, postgres_url, monkeypatch
+):
+    monkeypatch.setenv("FLOE_DATABASE_URL", postgres_url)
+    at = documents_page()
+    garden = b"# Tomatoes\n\nWater tomato plants deeply twice a week in summer.\n"
+    at.file_uploader[0].set_value([("garden.md", garden, "text/markdown")])
+    next(b for b in at.button if b.label == "Add to the index").click().run()
+    assert not at.exception and at.subheader[0].value == "Your documents (1)"
+    assert not (data_dir / "documents").exists(), "nothing was kept in the data folder"
+
+    other = documents_page()
+    assert other.subheader[0].value == "Your documents (1)"
+    other.text_input[0].set_value("How often should tomatoes be watered?")
+    next(b for b in other.button if b.label == "Ask").click().run()
+    assert not other.exception, other.exception
+    assert "garden.md" in " ".join(e.label for e in other.expander)

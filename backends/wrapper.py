@@ -1,0 +1,26 @@
+"""A backend that adds something around another one's chat calls (usage limits, a safety guard) and
+passes everything else through unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .types import Backend, Message
+
+
+class WrappedBackend:
+    def __init__(self, backend: Backend):
+        self.backend = backend
+        self.name = backend.name
+
+    def info(self):
+        return self.backend.info()
+
+    def health(self):
+        return self.backend.health()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.backend.embed(texts)
+
+    def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
+        return self.backend.count_tokens(messages)
