@@ -35,9 +35,11 @@ from .prompts import (
     EXAMPLE_QUESTION,
     EXAMPLE_UNANSWERED,
     EXAMPLE_UNANSWERED_QUESTION,
+    GATE_GRAMMAR,
     NOT_FOUND,
     SYSTEM_PROMPT,
     format_source,
+    gate_messages,
     system_with_sources,
 )
 from .retrieval import DEFAULT_MODE, SearchResult, search
@@ -150,6 +152,9 @@ def _generated(question, result: SearchResult, embedder, backend, on_delta, max_
     budget = info.context_window - max_tokens
     shown = named_document_hits(result.hits) if NAMED_DOCUMENT_ONLY else result.hits
     hits = _fit_sources(shown, question, budget, lambda msgs: backend.count_tokens(msgs)[0])
+    if ANSWERABILITY_GATE and not _passages_answer(question, hits, backend, info):
+        return Answer(question, NOT_FOUND, "not_found", make_citations(hits, question, embedder),
+                      search=result, note=GATE_NOTE)  # fmt: skip
     messages = build_messages(question, hits)
     held = citation_grammar(len(hits)) if grammar and "grammar" in info.options else None
     parts = []
@@ -173,6 +178,17 @@ def _generated(question, result: SearchResult, embedder, backend, on_delta, max_
 
 
 UNBACKED_NOTE = "The model wrote an answer, but no passage found backs any of it; it is shown greyed below."
+GATE_NOTE = "Asked first, the model found that none of the passages below answers this question."
+ANSWERABILITY_GATE = False  # measured in bench/rag_answers.py --gate; see docs/benchmarks.md
+
+
+def _passages_answer(question: str, hits: list[Hit], backend, info) -> bool:
+    """One short model call before writing: do the passages answer this question at all? (On the
+    embedded backend the reply is held to 'yes' or 'no' by a grammar.)"""
+    grammar = GATE_GRAMMAR if "grammar" in info.options else None
+    params = ChatParams(temperature=0, max_tokens=2, grammar=grammar)
+    reply = "".join(backend.chat(gate_messages(question, hits), params))
+    return not reply.strip().lower().startswith("no")
 
 
 def _extractive(question, result: SearchResult, embedder, note: str) -> Answer:

@@ -29,6 +29,27 @@ SHOW_UNANSWERED_EXAMPLE = False  # measured: no more refusals on held-out questi
 
 NOT_FOUND = "I could not find anything about this in your documents, so I will not guess an answer."
 
+# Asked before an answer is written (rag/answer.ANSWERABILITY_GATE): do the passages answer at all? A
+# prompt of its own: asked inside the answer's prompt (same system prompt and example, sharing the
+# model's work on it), the model refused 6 of 38 answerable questions (docs/benchmarks.md).
+GATE_SYSTEM = "You check whether numbered passages answer a question. Reply with one word: yes or no."
+GATE_QUESTION = (
+    "{sources}\n\nQuestion: {question}\n\nDo these passages state the answer to this exact question "
+    "(not only something about the same subject)? Reply yes or no."
+)
+GATE_GRAMMAR = 'root ::= "yes" | "no"'
+
+
+def gate_messages(question: str, hits: list[Hit]) -> list:
+    from backends import Message
+
+    sources = "\n\n".join(format_source(n, h) for n, h in enumerate(hits, start=1))
+    return [
+        Message("system", GATE_SYSTEM),
+        Message("user", GATE_QUESTION.format(sources=sources, question=question)),
+    ]
+
+
 CHAT_SOURCES_PROMPT = (
     "The user turned on 'answer from my documents'. Answer from these numbered passages of the user's "
     "documents and cite them as [1], [2]. If they do not contain the answer, say so.\n\n{sources}"
