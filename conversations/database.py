@@ -26,7 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from backends.data_folder import DataFolderUnwritable, write_problem
@@ -37,6 +37,7 @@ CONNECTION_NAME = "floe"  # [connections.floe] in secrets
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_S = 5  # a server that does not answer is reported, not waited on
 _SERIALIZE_KEY = 0x466C6F65  # PostgreSQL advisory lock: "Floe"
+_CONNECTION_LOST = (OperationalError, InterfaceError)  # the server is away or refused the connection
 
 
 class StoreUnreachable(DataFolderUnwritable):
@@ -173,7 +174,7 @@ class StateDatabase:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except DBAPIError as err:
+        except _CONNECTION_LOST as err:  # a constraint or a query's own error is not the server's absence
             if self.is_sqlite:
                 raise
             raise self._unreachable(err) from None
@@ -194,7 +195,9 @@ class StateDatabase:
                 yield conn
         except DBAPIError as err:
             if not self.is_sqlite:
-                raise self._unreachable(err) from None
+                if isinstance(err, _CONNECTION_LOST):
+                    raise self._unreachable(err) from None
+                raise
             problem = write_problem(self.path.parent)
             if problem is None:
                 raise

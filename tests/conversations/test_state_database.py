@@ -190,3 +190,17 @@ def test_the_url_comes_from_the_setting_or_from_connections_floe_in_secrets():
         "p",
     )
     assert database_url({}, {"url": "postgresql+psycopg://u:p@db/floe"}).host == "db"
+
+
+def test_a_query_the_database_refuses_is_not_reported_as_the_database_being_away(postgres_url):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from conversations.schema import conversations
+
+    db = StateDatabase(postgres_url)
+    row = {"id": "c1", "owner": "local", "title": "t", "created": 1.0, "updated": 1.0}
+    with db.writing() as conn:
+        conn.execute(insert(conversations).values(**row))
+    with pytest.raises(IntegrityError), db.writing() as conn:  # a bug of Floe's, not an outage
+        conn.execute(insert(conversations).values(**row))
