@@ -33,7 +33,6 @@ from backends.data_folder import DataFolderUnwritable, write_problem
 from backends.errors import NotConfigured, register_secret
 
 URL_SETTING = "FLOE_DATABASE_URL"
-CONNECTION_NAME = "floe"  # [connections.floe] in secrets
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_S = 5  # a server that does not answer is reported, not waited on
 _SERIALIZE_KEY = 0x466C6F65  # PostgreSQL advisory lock: "Floe"
@@ -135,7 +134,7 @@ class StateDatabase:
                 self.url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
             )
             try:
-                _migrate(engine, serialize=self._serialize)
+                _migrate(engine)
             except SQLAlchemyError as err:
                 engine.dispose()
                 raise self._unreachable(err) from None
@@ -203,12 +202,10 @@ class StateDatabase:
                 raise
             raise problem from None
 
-    def serialize(self, conn: Connection) -> None:
+    @staticmethod
+    def serialize(conn: Connection) -> None:
         """Make this write transaction the only one of its kind until it ends, across processes and
         servers (a check-then-write like reserving a usage budget). SQLite's writes already are."""
-        self._serialize(conn)
-
-    def _serialize(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SERIALIZE_KEY})
 
@@ -284,14 +281,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _migrate(engine: Engine, serialize=None, to: str = "head") -> None:
+def _migrate(engine: Engine, to: str = "head") -> None:
     """Bring the database to revision `to` in one write transaction; a no-op when it is there."""
     target = newest_revision() if to == "head" else to
     if current_revision(engine) == target:
         return
     with engine.execution_options(floe_write=True).begin() as conn:
-        if serialize:
-            serialize(conn)  # another server may be migrating the same database right now
+        StateDatabase.serialize(conn)  # another server may be migrating the same database right now
         cfg = _alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, to)

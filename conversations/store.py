@@ -41,12 +41,8 @@ class Conversation:
 
 
 def open_database(where: StateDatabase | str | Path, timeout: float = 5.0) -> StateDatabase:
-    """A StateDatabase as it is, a database URL, or a SQLite file's path."""
-    if isinstance(where, StateDatabase):
-        return where
-    if isinstance(where, str) and "://" in where:
-        return StateDatabase(where)
-    return StateDatabase.sqlite_file(where, timeout)
+    """A StateDatabase as it is, else one opened on a database URL or a SQLite file's path."""
+    return where if isinstance(where, StateDatabase) else StateDatabase(where, timeout=timeout)
 
 
 _c = conversations.c

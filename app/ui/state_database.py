@@ -28,9 +28,14 @@ def _database(location: str) -> StateDatabase:
     return StateDatabase.sqlite_file(location, timeout=SQLITE_TIMEOUT_S)
 
 
+def _team_database_url():
+    """The deployment's database URL (environment, secrets), or None for the SQLite files."""
+    return database_url(deployment_config(), floe_connection_secrets())
+
+
 def state_database(file_name: str) -> StateDatabase:
     """Raises StoreUnreachable (a server that does not answer) or NotConfigured (a URL that does not read)."""
-    url = database_url(deployment_config(), floe_connection_secrets())
+    url = _team_database_url()
     if url is not None:
         return _database(url.render_as_string(hide_password=False))
     return _database(os.path.join(data_dir(), file_name))
@@ -38,7 +43,7 @@ def state_database(file_name: str) -> StateDatabase:
 
 def documents_location(owner: str) -> DocumentsLocation:
     """This owner's documents: in the team database when one is set, else a DuckDB file in the data folder."""
-    if database_url(deployment_config(), floe_connection_secrets()) is not None:
+    if _team_database_url() is not None:
         return ServerDocuments(state_database(CONVERSATIONS_FILE), owner)
     return store_path(data_dir(), owner)
 
@@ -47,7 +52,7 @@ def stop_unless_state_database_opens() -> None:
     """Before any page: a server database that is set up but cannot be reached, refuses the
     credentials, or whose URL does not read stops the app with a message naming the setting."""
     try:
-        if database_url(deployment_config(), floe_connection_secrets()) is not None:
+        if _team_database_url() is not None:
             state_database(CONVERSATIONS_FILE)
     except BackendError as err:
         st.error(f"**Floe's database is not available.** {err.user_message}", icon=":material/database:")
