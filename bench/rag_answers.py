@@ -133,6 +133,7 @@ def main() -> int:
     parser.add_argument("--rescore", metavar="DETAILS", help="check a details file's answers again, no model")
     parser.add_argument("--unanswered-example", choices=["on", "off"], help="the prompt's refusal example")
     parser.add_argument("--gate", choices=["on", "off"], help="ask first whether the passages answer at all")
+    parser.add_argument("--extract", choices=["on", "off"], help="pick the answering sentences, then write")
     parser.add_argument("--named-document", choices=["on", "off"], help="only the named document's passages")
     args = parser.parse_args()
     if args.rescore:
@@ -155,6 +156,8 @@ def main() -> int:
         rag_prompts.SHOW_UNANSWERED_EXAMPLE = args.unanswered_example == "on"
     if args.gate:
         rag_answer.ANSWERABILITY_GATE = args.gate == "on"
+    if args.extract:
+        rag_answer.EXTRACT_THEN_WRITE = args.extract == "on"
     if args.named_document:
         rag_answer.NAMED_DOCUMENT_ONLY = args.named_document == "on"
     records, refusals = [], []

@@ -7,9 +7,8 @@ was retrieved the answer says so.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from . import prompts
 from .citation_grammar import citation_grammar
 from .citing import cite_passages
 from .embedders import Embedder, embed_array
+from .extract import SENTENCE, pick_sentences, picked_spans, picked_texts
 from .keywords import terms
 from .memory_index import MemoryIndex
 from .paths import DocumentsLocation, may_hold_documents, open_store
@@ -48,6 +48,10 @@ from .support import SentenceSupport, check_answer
 from .types import Hit, embed_prefix, file_title
 
 ANSWER_TOKENS = 384
+# Sampled at a low temperature with a fixed seed: the same question on the same passages gets the same
+# answer (and a benchmark's two runs differ only by what changed, not by sampling).
+ANSWER_TEMPERATURE = 0.2
+ANSWER_SEED = 7
 # Hold the embedded model's answer to rag/citation_grammar.py (every sentence cites a given passage).
 CITATION_GRAMMAR = False
 # Give the model only the passages of the document the question names (see named_document_hits).
@@ -55,8 +59,8 @@ NAMED_DOCUMENT_ONLY = True
 NAMED_TITLE_SHARE = 0.75  # a title scoring this share of the best one's counts as named too
 EXTRACTIVE_SOURCES = 3
 OVERLAP_WEIGHT = 0.3
-# A sentence ends at . ! or ? before a space, at a blank line, or at the end ("1.5 metres" stays whole).
-_SENTENCE = re.compile(r"\S.*?(?:[.!?]+(?=\s)|(?=\n\n)|\Z)", re.S)
+# Before writing, the model picks the sentences that state the answer (rag/extract.py).
+EXTRACT_THEN_WRITE = False
 
 
 @dataclass
@@ -155,10 +159,21 @@ def _generated(question, result: SearchResult, embedder, backend, on_delta, max_
     if ANSWERABILITY_GATE and not _passages_answer(question, hits, backend, info):
         return Answer(question, NOT_FOUND, "not_found", make_citations(hits, question, embedder),
                       search=result, note=GATE_NOTE)  # fmt: skip
-    messages = build_messages(question, hits)
+    texts, spans = None, {}
+    if EXTRACT_THEN_WRITE:
+        picked = pick_sentences(question, hits, backend, info)
+        if picked == []:
+            return Answer(question, NOT_FOUND, "not_found", make_citations(hits, question, embedder),
+                          search=result, note=EXTRACT_NOTE)  # fmt: skip
+        if picked:
+            texts, spans = picked_texts(hits, picked), picked_spans(picked)
+    messages = build_messages(question, hits, texts)
     held = citation_grammar(len(hits)) if grammar and "grammar" in info.options else None
     parts = []
-    for delta in backend.chat(messages, ChatParams(temperature=0.2, max_tokens=max_tokens, grammar=held)):
+    for delta in backend.chat(
+        messages,
+        ChatParams(temperature=ANSWER_TEMPERATURE, max_tokens=max_tokens, grammar=held, seed=ANSWER_SEED),
+    ):
         parts.append(delta)
         if on_delta:
             on_delta(delta)
@@ -170,6 +185,7 @@ def _generated(question, result: SearchResult, embedder, backend, on_delta, max_
     citations = make_citations(hits, question, embedder)
     for c in citations:
         c.cited = c.n in cited
+        c.highlight = spans.get(c.n, c.highlight)  # the sentences the model picked, when it picked
     claims = [s for s in sentences if s.claim]
     if claims and not any(s.supported for s in claims):  # the model answered from memory, not the passages
         return Answer(question, NOT_FOUND, "not_found", citations, search=result, sentences=sentences,
@@ -178,6 +194,9 @@ def _generated(question, result: SearchResult, embedder, backend, on_delta, max_
 
 
 UNBACKED_NOTE = "The model wrote an answer, but no passage found backs any of it; it is shown greyed below."
+EXTRACT_NOTE = (
+    "Asked to pick the sentences that state the answer, the model found none in the passages below."
+)
 GATE_NOTE = "Asked first, the model found that none of the passages below answers this question."
 ANSWERABILITY_GATE = False  # measured in bench/rag_answers.py --gate; see docs/benchmarks.md
 
@@ -222,8 +241,14 @@ def named_document_hits(hits: list[Hit]) -> list[Hit]:
     return named or hits
 
 
-def build_messages(question: str, hits: list[Hit]) -> list[Message]:
-    sources = "\n\n".join(format_source(n, h) for n, h in enumerate(hits, start=1))
+def build_messages(question: str, hits: list[Hit], texts: dict[int, str] | None = None) -> list[Message]:
+    """The answer's prompt; `texts` (passage number -> text) shows only those passages, with that text."""
+    numbered = [
+        (n, h if texts is None else replace(h, text=texts[n]))
+        for n, h in enumerate(hits, start=1)
+        if texts is None or n in texts
+    ]
+    sources = "\n\n".join(format_source(n, h) for n, h in numbered)
     examples = [Message("user", EXAMPLE_QUESTION), Message("assistant", EXAMPLE_ANSWER)]
     if prompts.SHOW_UNANSWERED_EXAMPLE:
         examples += [Message("user", EXAMPLE_UNANSWERED_QUESTION), Message("assistant", EXAMPLE_UNANSWERED)]
@@ -247,8 +272,7 @@ def _fit_sources(hits: list[Hit], question: str, budget: int, count: Callable) -
 def make_citations(hits: list[Hit], question: str, embedder) -> list[Citation]:
     """Numbered citations, each highlighting the sentences that best match the question."""
     spans = [
-        [m.span() for m in _SENTENCE.finditer(h.text) if m.group().strip()] or [(0, len(h.text))]
-        for h in hits
+        [m.span() for m in SENTENCE.finditer(h.text) if m.group().strip()] or [(0, len(h.text))] for h in hits
     ]
     sentences = [h.text[s:e] for h, hs in zip(hits, spans, strict=True) for s, e in hs]
     if not sentences:
