@@ -216,7 +216,7 @@ class GuardedBackend(WrappedBackend):
                 if cancel.is_set():
                     inner.cancel()
             u = inner.usage
-            yield ProviderUsage(u.prompt_tokens, u.completion_tokens, u.model or None)
+            yield ProviderUsage(u.prompt_tokens, u.completion_tokens, u.model or None, u.kept_prompt_tokens)
             if not cancel.is_set():
                 self.check(prompt, text)
                 yield text

@@ -19,7 +19,7 @@ from .model_catalog import CATALOG, CatalogModel
 from .model_files import Progress, is_installed, needs_work, verified_file
 from .settings import LocalSettings
 from .streaming import ChatStream, StreamPolicy
-from .types import BASIC_OPTIONS, Capabilities, ChatParams, Health, Message, QueueStatus
+from .types import BASIC_OPTIONS, Capabilities, ChatParams, Health, Message, ProviderUsage, QueueStatus
 
 _models: dict[tuple[str, int], tuple[object, GenerationLine]] = {}
 _models_lock = threading.Lock()
@@ -170,17 +170,39 @@ class LocalBackend:
         return Health(True, self.description(), (self.model_name, *others))
 
     def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
+        return len(self._prompt_ids(messages)), self._formatter is not None
+
+    def _prompt_ids(self, messages: Sequence[Message]) -> list[int]:
+        """The prompt's tokens as the chat template renders it (estimated without a template)."""
         if self._formatter is None:
-            text = "\n".join(m.content for m in messages)
-            return len(self._tokenize(text)), False
-        prompt = self._formatter(messages=[m.as_dict() for m in messages]).prompt
-        return len(self._tokenize(prompt)), True
+            return self._tokenize("\n".join(m.content for m in messages))
+        return self._tokenize(self._formatter(messages=[m.as_dict() for m in messages]).prompt)
+
+    def _kept_prefix(self, prompt_ids: list[int]) -> int:
+        """How many of the prompt's first tokens the model already holds from its last call: llama.cpp
+        reads only the rest (the last token is always read again)."""
+        held = self._llm.input_ids[: self._llm.n_tokens]
+        limit = min(len(held), len(prompt_ids) - 1)
+        kept = 0
+        while kept < limit and held[kept] == prompt_ids[kept]:
+            kept += 1
+        return kept
+
+    def warm(self, messages: Sequence[Message]) -> int:
+        """Read `messages` now, with no reply, so that the next prompt that starts the same way (the
+        system prompt and a schema, say) reads only what follows. Waits its turn like any call; returns
+        how many prompt tokens the model holds afterwards."""
+        stream = self.chat(messages, ChatParams(temperature=0, max_tokens=1))
+        for _ in stream:
+            pass
+        return stream.usage.prompt_tokens
 
     def _tokenize(self, text: str) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
     def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatStream:
         payload = [m.as_dict() for m in messages]
+        prompt_ids = self._prompt_ids(messages)
 
         def events(cancel: threading.Event) -> Iterator[str | QueueStatus]:
             ticket = self._line.join()
@@ -189,6 +211,7 @@ class LocalBackend:
                     yield QueueStatus(ahead)
                 if cancel.is_set():  # stopped while waiting: never start generating
                     return
+                yield ProviderUsage(kept_prompt_tokens=self._kept_prefix(prompt_ids))
                 gate, chunks = _gate(self._llm, params), None
                 try:
                     chunks = self._llm.create_chat_completion(
@@ -224,7 +247,7 @@ class LocalBackend:
         return ChatStream(
             events,
             self.policy,
-            prompt_tokens=self.count_tokens(messages),
+            prompt_tokens=(len(prompt_ids), self._formatter is not None),
             count_completion=lambda text: (len(self._tokenize(text)), True),
             model=self.model_name,
         )

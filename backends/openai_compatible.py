@@ -114,8 +114,12 @@ class OpenAICompatibleBackend:
                         if cancel.is_set():
                             return
                         if chunk.usage:
+                            details = getattr(chunk.usage, "prompt_tokens_details", None)
                             yield ProviderUsage(
-                                chunk.usage.prompt_tokens, chunk.usage.completion_tokens, chunk.model
+                                chunk.usage.prompt_tokens,
+                                chunk.usage.completion_tokens,
+                                chunk.model,
+                                getattr(details, "cached_tokens", None),  # vLLM's prefix cache
                             )
                         if chunk.choices and chunk.choices[0].delta.content:
                             started = True

@@ -146,6 +146,7 @@ class ChatStream:
         pu = self._provider_usage
         if pu.model:
             u.model = pu.model
+        u.kept_prompt_tokens = pu.kept_prompt_tokens or 0
         exact = True
         if pu.prompt_tokens is not None:
             u.prompt_tokens = pu.prompt_tokens
@@ -201,4 +202,7 @@ def _merge(old: ProviderUsage, new: ProviderUsage) -> ProviderUsage:
         if new.completion_tokens is not None
         else old.completion_tokens,
         model=new.model or old.model,
+        kept_prompt_tokens=new.kept_prompt_tokens
+        if new.kept_prompt_tokens is not None
+        else old.kept_prompt_tokens,
     )

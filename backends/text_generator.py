@@ -81,8 +81,15 @@ class TextGenerator:
             prompt_s=max(first - queued, 0.0),  # reading the prompt, up to the first token
             write_s=usage.total_s - first,
             prompt_tokens=usage.prompt_tokens,
+            kept_prompt_tokens=usage.kept_prompt_tokens,
         )
         return text
+
+    def warm(self, messages: Sequence[Message]) -> int:
+        """Have the backend read `messages` ahead of calls that will start the same way, where it can
+        (the embedded model keeps what it last read); the tokens read, 0 where it cannot."""
+        warm = getattr(self.backend(), "warm", None)
+        return warm(list(messages)) if warm else 0
 
     def take_spent(self) -> dict[str, float]:
         """Where the calls' time went since the last take: calls, load_s (resolving the backend, loading

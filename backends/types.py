@@ -39,6 +39,8 @@ class Usage:
     total_s: float = 0.0
     exact: bool = False  # False: token counts are estimates, not the provider's or tokenizer's count
     model: str = ""
+    # of prompt_tokens, those the model had already read (a prefix kept from an earlier call), when known
+    kept_prompt_tokens: int = 0
 
     @property
     def tokens_per_s(self) -> float | None:
@@ -55,6 +57,7 @@ class ProviderUsage:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     model: str | None = None
+    kept_prompt_tokens: int | None = None  # the prompt's prefix the model kept from an earlier call
 
 
 @dataclass(frozen=True)

@@ -24,3 +24,8 @@ class WrappedBackend:
 
     def count_tokens(self, messages: Sequence[Message]) -> tuple[int, bool]:
         return self.backend.count_tokens(messages)
+
+    def warm(self, messages: Sequence[Message]) -> int:
+        """Reading a prompt ahead writes nothing and answers no one: it passes through, uncounted."""
+        warm = getattr(self.backend, "warm", None)
+        return warm(messages) if warm else 0

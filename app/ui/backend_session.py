@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import streamlit as st
@@ -113,6 +114,17 @@ def current_backend(settings: BackendSettings | None = None) -> Backend:
     if not limits.active:
         return backend
     return LimitedBackend(backend, usage_ledger(), conversation_owner(), limits)
+
+
+def prompt_reader() -> Callable[[], Backend] | None:
+    """A way to the embedded model that works off the page's thread (for reading a prompt ahead), when
+    the chosen backend is the embedded one and its model file is ready; None otherwise: a hosted model
+    is billed or rate-limited per call, and a model still to be assembled shows its progress on the
+    first question instead."""
+    settings = current_settings()
+    if current_backend_name(settings) != "local" or model_needing_preparation(settings.local):
+        return None
+    return lambda: create_backend("local", settings)
 
 
 def current_model() -> str | None:

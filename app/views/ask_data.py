@@ -2,12 +2,14 @@
 
 Every turn is saved as part of an analysis (sql_agent/analysis_store.py) and shown from there."""
 
+import threading
+
 import streamlit as st
 
 from app.ui import state
 from app.ui.analysis_sidebar import active_analysis, analysis_store
 from app.ui.answer_checks import show_alternatives, show_confidence, show_reading
-from app.ui.backend_session import backend_sidebar, model_generator
+from app.ui.backend_session import backend_sidebar, current_model, model_generator, prompt_reader
 from app.ui.chat_view import feedback_controls, queue_place_reporter
 from app.ui.clarify import hold_if_unclear, show_pending, take_choice
 from app.ui.config import deployment_config, snowflake_connection_secrets, upload_limit_bytes
@@ -17,6 +19,7 @@ from app.ui.owner import conversation_owner, single_local_user
 from app.ui.semantic_panel import semantic_for, semantic_panel, verify_button
 from backends import BackendError
 from backends.data_folder import DataFolderUnwritable
+from backends.text_generator import TextGenerator
 from sql_agent.analyses.store import SavedTurn, follow_up_context
 from sql_agent.answers.summary import timing_line
 from sql_agent.execution.sample_db import ensure_sample_db
@@ -25,6 +28,7 @@ from sql_agent.execution.sources import SAMPLE as SAMPLE_KEY
 from sql_agent.execution.sources import DuckDBSource
 from sql_agent.execution.uploads import load_uploads
 from sql_agent.generation import SqlAgent, failed_answer
+from sql_agent.generation.warming import warm_in_background
 from sql_agent.grounding import IndexBuilder, source_fingerprint
 from sql_agent.safety.file_access import FILES_OFF, FileRefused, allowed_duckdb_file
 from sql_agent.semantic.model import described_schema
@@ -88,6 +92,12 @@ def value_index(key: str, fingerprint: str, _source) -> IndexBuilder:
     return IndexBuilder(_source)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def schema_read_ahead(key: str, fingerprint: str, model: str, _agent: SqlAgent) -> threading.Thread:
+    """Once per source and model in this process: the model reads the schema while the page is read."""
+    return warm_in_background(_agent)
+
+
 def show_schema(source, semantic, values: IndexBuilder) -> None:
     schema = described_schema(source.schema, semantic)  # the descriptions the prompt sees too
     with st.expander(f"Schema: {len(schema.tables)} tables", icon=":material/schema:"):
@@ -141,6 +151,8 @@ def show_turn(turn: SavedTurn, agent: SqlAgent | None, source_name: str) -> None
             st.rerun()
         if not answer.ok:
             st.error(answer.error or "No SQL could be run.", icon=":material/block:")
+            if answer.timings:  # a failure took time too: where it went
+                st.caption(timing_line(answer.timings))
             if answer.question and st.button(
                 "Retry",
                 key=f"ask_data_retry_{turn.id}",
@@ -222,6 +234,9 @@ generate = model_generator(on_queue=queue_place_reporter())
 values = value_index(source.key, source_fingerprint(source), source) if source else None
 # two sampled readings beside each new answer: do they agree (confident), or what else was meant
 agent = SqlAgent(source, generate, semantic, values=values.index, second_readings=2) if source else None
+if source and (reader := prompt_reader()):
+    reading_agent = SqlAgent(source, TextGenerator(reader), semantic)
+    schema_read_ahead(source.key, source_fingerprint(source), str(current_model()), reading_agent)
 if source:
     show_schema(source, semantic, values)
     semantic_panel(source, owner, found, generate.with_params(max_tokens=600), read_only)

@@ -117,7 +117,8 @@ def follow_ups(
 
 def timing_line(timings: dict, query_s: float | None = None) -> str:
     """Where a question's time went, for people: "24.80 s in all; the model 24.70 s in 2 calls
-    (loading 1.30 s, reading 3,120 prompt tokens 19.10 s, writing 4.30 s); the query 0.012 s"."""
+    (loading 1.30 s, reading 3,120 prompt tokens (1,480 read before) 9.10 s, writing 4.30 s); the
+    query 0.012 s". Tokens read before are a prefix the model kept from an earlier call."""
     t = timings
     text = f"{t.get('total_s', 0):.2f} s in all; the model {t.get('model_s', 0):.2f} s"
     if t.get("calls"):
@@ -125,7 +126,10 @@ def timing_line(timings: dict, query_s: float | None = None) -> str:
         parts = [f"loading {t['load_s']:.2f} s"] if t.get("load_s", 0) >= 0.05 else []
         if t.get("queue_s", 0) >= 0.05:
             parts.append(f"waiting in line about {t['queue_s']:.1f} s")
-        parts.append(f"reading {int(t.get('prompt_tokens', 0)):,} prompt tokens {t.get('prompt_s', 0):.2f} s")
+        read = f"reading {int(t.get('prompt_tokens', 0)):,} prompt tokens"
+        if kept := int(t.get("kept_prompt_tokens", 0)):
+            read += f" ({kept:,} read before)"
+        parts.append(f"{read} {t.get('prompt_s', 0):.2f} s")
         parts.append(f"writing {t.get('write_s', 0):.2f} s")
         text += f" in {calls} call{'s' if calls > 1 else ''} ({', '.join(parts)})"
     if query_s is not None:

@@ -138,6 +138,20 @@ class SqlAgent:
             answer.timings.update(take_spent())  # where the model's time went (TextGenerator)
         return answer
 
+    def warm(self) -> int:
+        """Have the model read, before the first question, what every question's prompt starts with:
+        the system prompt and the whole schema (a schema linked per question has no common part).
+        Meant for a background thread when a source is opened; the tokens read, 0 where the backend
+        keeps no prompt between calls or the schema does not fit whole."""
+        if self.generate is None or not hasattr(self.generate, "warm"):
+            return 0
+        budget = self.token_budget - estimate_tokens(prompts.user_prompt("", ""))
+        whole = link_schema("", self._described(self.source.schema), budget)
+        if not whole.whole_schema:
+            return 0
+        system = Message("system", prompts.system_prompt(self.source.dialect))
+        return self.generate.warm([system, Message("user", prompts.user_prompt("", whole.text))])
+
     def _second_readings(self, answer: AgentAnswer, first, options) -> float:
         """Sample `second_readings` replies to the first prompt, run them, and count those that find
         the answer's rows; up to two that find other rows become alternatives. Returns model seconds."""

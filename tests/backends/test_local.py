@@ -79,3 +79,28 @@ def test_a_prompt_longer_than_the_context_is_a_clear_message_not_a_crash():
         list(stream)
     assert "FLOE_LOCAL_CONTEXT" in str(raised.value)
     assert list(small.chat(QUESTION, GREEDY))  # the model still answers a prompt that fits
+
+
+def test_a_prompt_read_ahead_is_not_read_again(local):
+    """What Ask your data does when a source opens: the model reads the start every question shares."""
+    system = Message("system", "You write DuckDB SQL for the question you are given. " * 8)
+    schema = "Schema:\n" + "".join(
+        f"CREATE TABLE t{i} (id INTEGER, amount DOUBLE, note TEXT);\n" for i in range(20)
+    )
+    ahead = [system, Message("user", schema + "\nQuestion: ")]
+    question = [
+        system,
+        Message("user", schema + "\nExamples of good queries: none\nQuestion: How many rows?"),
+    ]
+
+    list(local.chat(QUESTION, GREEDY))  # the model last read something else
+    cold = local.chat(question, GREEDY)
+    list(cold)
+    list(local.chat(QUESTION, GREEDY))
+    read = local.warm(ahead)
+    warm = local.chat(question, GREEDY)
+    list(warm)
+
+    assert cold.usage.kept_prompt_tokens < 10  # at most the chat template's opening
+    assert read > 300 and warm.usage.kept_prompt_tokens >= read - 10
+    assert warm.usage.prompt_tokens == cold.usage.prompt_tokens and warm.text == cold.text

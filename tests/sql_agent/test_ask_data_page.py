@@ -1,6 +1,9 @@
 """The Ask your data page, driven by Streamlit's AppTest with the real sample database."""
 
+import re
 import shutil
+import threading
+import time
 
 import pytest
 import streamlit as st
@@ -266,3 +269,36 @@ def test_an_ambiguous_word_is_asked_about_once_and_the_choice_is_remembered(
     at.chat_input[0].set_value("Which region had the most sales?").run()
     assert not any("do you mean" in m.value for m in at.markdown), "not asked again"
     assert len(replicate_backend.creates()) > asked_before
+
+
+def test_the_embedded_model_reads_the_schema_while_the_page_is_read(sample_db_path, data_dir):
+    """Opening a source starts the model reading the schema in the background; the first question then
+    reads only its own part, and its timing line says how much was read before. Asked twice, the model
+    having read something else (a chat on another tab) before the page opened, then after."""
+    from backends import ChatParams, Message, create_backend, load_settings
+    from tests.conftest import TINY_MODEL
+
+    chat = create_backend("local", load_settings(TINY_MODEL)).chat
+
+    def something_else() -> None:
+        list(chat([Message("user", "Name a colour.")], ChatParams(max_tokens=4)))
+
+    read_before = []
+    for after_the_page_opened in (False, True):
+        if not after_the_page_opened:
+            something_else()
+        at = open_page(sample_db_path, data_dir)  # the embedded (tiny) model: nothing else is set up
+        deadline = time.monotonic() + 120
+        while (
+            any(t.name == "floe-warm-prompt" for t in threading.enumerate()) and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        if after_the_page_opened:
+            something_else()
+        at.chat_input[0].set_value("How many customers are there?").run()
+        assert not at.exception, at.exception
+        line = next(c.value for c in at.caption if " s in all; " in c.value)
+        kept = re.search(r"reading [\d,]+ prompt tokens \(([\d,]+) read before\)", line)
+        read_before.append(int(kept.group(1).replace(",", "")) if kept else 0)
+    # the same calls both times (greedy); the read-ahead spared the first one the system prompt and schema
+    assert read_before[0] - read_before[1] > 500, read_before

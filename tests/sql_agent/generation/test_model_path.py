@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from backends import ChatParams, ChatStream, StreamPolicy
+from backends import ChatParams, ChatStream, Message, StreamPolicy
 from backends.text_generator import TextGenerator
 from backends.types import BASIC_OPTIONS, Capabilities, Health
 from sql_agent.execution.sandbox import SandboxLimits
@@ -169,3 +169,23 @@ def test_the_answer_says_where_the_models_time_went(orders_source):
     assert (
         " in 4 calls (loading 0.2" in line and "prompt tokens" in line and line.endswith("the query 0.012 s")
     )
+
+
+def test_the_schema_read_when_a_source_opens_is_not_read_again_by_the_first_question(orders_source):
+    from backends import create_backend, load_settings
+    from sql_agent.answers.summary import timing_line
+    from sql_agent.generation.warming import warm_in_background
+    from tests.conftest import TINY_MODEL
+
+    backend = create_backend("local", load_settings(TINY_MODEL))
+    kept = []
+    for read_ahead in (False, True):
+        list(backend.chat([Message("user", "Name a colour.")], ChatParams(max_tokens=4)))  # read last
+        agent = SqlAgent(orders_source, TextGenerator(backend), max_repairs=0)  # one call per question
+        if read_ahead:
+            warm_in_background(agent).join(timeout=120)
+        answer = agent.ask(QUESTION)
+        kept.append(answer.timings.get("kept_prompt_tokens", 0))
+    # the system prompt and the schema (over 300 tokens) are read once, before the question
+    assert kept[0] < 10 and kept[1] > 300
+    assert f"({int(kept[1]):,} read before)" in timing_line(answer.timings)
