@@ -84,6 +84,8 @@ def check_answer(question: str, answer: str, passages: dict[int, str]) -> list[S
         if not _states_a_claim(checked_text):
             checked.append(SentenceSupport(claim_text, cited, True, None, claim=False))
             continue
+        if _bare_reply(checked_text):  # "Yes, it does.": what it claims is the question itself
+            checked_text = f"{checked_text} {question}"
         backing = [n for n in cited if n in passages and backs(checked_text, n) is not None]
         if backing:
             checked.append(SentenceSupport(claim_text, backing, True, None if backing == cited else cited))
@@ -162,3 +164,10 @@ def _states_a_claim(sentence: str) -> bool:
     return not _NOT_IN_DOCUMENTS.search(sentence) and bool(
         set(terms(_words_only(sentence))) | numbers(sentence)
     )
+
+
+def _bare_reply(sentence: str) -> bool:
+    """ "Yes." / "No, it does not.": a yes or no with no words or numbers of its own."""
+    first = re.match(r"\W*(\w+)", sentence.lower())
+    own = set(terms(_words_only(sentence))) - _ANSWER_WORDS
+    return bool(first) and first.group(1) in ("yes", "no") and not own and not numbers(sentence)

@@ -141,6 +141,14 @@ def test_a_claim_that_only_restates_the_question_is_not_backed_by_a_passage_abou
     assert backed.supported and backed.cites == [1]
 
 
+def test_a_bare_yes_claims_the_question_and_is_backed_only_by_a_passage_that_says_it():
+    handbook = "Employee Handbook\nSick leave\nTell your manager before 10:00 on the first day of absence."
+    [sentence] = check_answer("Does the handbook give bereavement leave?", "Yes, it does [1].", {1: handbook})
+    assert (sentence.supported, sentence.cites) == (False, [])
+    [backed] = check_answer("Does Northwind keep deleted files in the backup?", "Yes [1].", {1: NORTHWIND})
+    assert backed.supported and backed.cites == [1]
+
+
 def test_a_claim_naming_the_other_documents_title_is_not_backed_by_this_one():
     handbook = "Harbor Labs Employee Handbook\nSick leave\nA doctor's note is needed from the fourth day."
     draft = "Harbor Labs Employee Handbook: DRAFT revision\nSick leave\nA doctor's note would be needed from the sixth day."
