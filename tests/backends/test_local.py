@@ -104,3 +104,24 @@ def test_a_prompt_read_ahead_is_not_read_again(local):
     assert cold.usage.kept_prompt_tokens < 10  # at most the chat template's opening
     assert read > 300 and warm.usage.kept_prompt_tokens >= read - 10
     assert warm.usage.prompt_tokens == cold.usage.prompt_tokens and warm.text == cold.text
+
+
+def test_a_read_ahead_leaves_a_busy_model_to_the_visitors(local):
+    """A person who asks while the schema is being read waits one step of the reading at most; and a
+    reading that finds the model busy reads nothing, rather than wait and push out what that visitor's
+    next call would share."""
+    schema = "".join(f"CREATE TABLE t{i} (id INTEGER, amount DOUBLE, note TEXT);\n" for i in range(20))
+    ahead = [Message("system", "You write SQL."), Message("user", schema)]
+
+    busy = iter(local.chat(QUESTION, ChatParams(temperature=0.0, max_tokens=8)))
+    next(busy)  # another visitor's reply holds the model
+    read = []
+    reader = threading.Thread(target=lambda: read.append(local.warm(ahead, step=32)))
+    reader.start()
+    reader.join(timeout=10)
+    finished_while_busy = not reader.is_alive()
+    list(busy)
+    reader.join(timeout=60)
+
+    assert finished_while_busy and read and read[0] < 32  # it gave way at once, reading nothing
+    assert local.warm(ahead, step=32) > 300  # alone, it reads the whole prompt a step at a time
