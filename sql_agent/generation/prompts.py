@@ -15,7 +15,7 @@ Rules:
 # What a small model most often gets wrong in each dialect, as short reminders.
 DIALECT_NOTES = {
     "duckdb": """DuckDB notes:
-- SELECT * EXCLUDE (a, b); SELECT * REPLACE (upper(c) AS c); COLUMNS('^trip_') picks columns by regex.
+- SELECT * EXCLUDE (a, b); SELECT * REPLACE (upper(c) AS c); COLUMNS('regex') picks the columns whose names match a regular expression.
 - GROUP BY ALL and ORDER BY ALL use every non-aggregated column. A random sample: FROM t USING SAMPLE 10%.
 - Lists and strings are 1-based: l[1], l[:2]; [1, 2] is a list, {'a': 1} a struct; s.field; JSON: j->>'key'.
 - Dates: date_trunc('month', d), extract(year FROM d), datediff('minute', a, b), strftime(d, '%Y-%m').

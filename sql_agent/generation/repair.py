@@ -134,7 +134,7 @@ def _columns_by_name_note(name: str, tree: exp.Expression, read: list[Table], sc
 
 
 def _like_as_regex(pattern: str) -> str:
-    """'trip_%' -> '^trip_'; '%name' -> 'name$'; '%pm%' -> 'pm' (LIKE's _ kept: names mean it literally)."""
+    """'metric_%' -> '^metric_'; '%code' -> 'code$'; '%kpi%' -> 'kpi' (LIKE's _ kept: names mean it literally)."""
     core = pattern.strip("%")
     start = "" if pattern.startswith("%") else "^"
     end = "" if pattern.endswith("%") else "$"
@@ -160,7 +160,7 @@ def _join_to(owner: Table, read: list[Table], schema: Schema) -> str | None:
 
 def _key_like(name: str, *tables: Table) -> bool:
     lowered = name.lower()
-    # a table's first column is most often its key (laptop's pcs, laptops and printers start with model)
+    # a table's first column is most often its key, also where the schema declares none
     return lowered.endswith("id") or any(
         name in t.primary_key or t.columns[:1] and t.columns[0].name == name for t in tables
     )

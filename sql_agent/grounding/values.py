@@ -52,7 +52,7 @@ class ValueIndex:
     build_s: float = 0.0
     by_normal: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # -> (table, col, value)
     # the words of the schema's table and column names: a question word among them names the table
-    # or column ("laptops", "type"), not a value that happens to be spelled the same
+    # or column ("orders", "status"), not a value that happens to be spelled the same
     schema_words: frozenset[str] = frozenset()
 
     def add(self, values: ColumnValues) -> None:

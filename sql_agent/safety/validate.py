@@ -164,7 +164,7 @@ def _table_issues(tree: exp.Expression, schema: Schema) -> list[SchemaIssue]:
         if not isinstance(table.this, exp.Identifier):
             continue  # a table function (range, unnest), checked by the policy
         name = ".".join(p.name for p in table.parts[-2:])
-        # "nyc.taxi": DuckDB accepts the database name as a qualifier, so the table name decides
+        # "shop.orders": DuckDB accepts the database name as a qualifier, so the table name decides
         if (
             table.name.lower() in cte_names
             or schema.table(name)
@@ -228,8 +228,8 @@ def _column_issues(tree: exp.Expression, schema: Schema, question: str = "") -> 
 
 
 def named_first(tables: list[Table], question: str) -> list[Table]:
-    """Tables whose name the question uses first, schema order otherwise: asked about PCs, a
-    model told "laptops.ram or pcs.ram" took the first and wrote laptops.ram."""
+    """Tables whose name the question uses first, schema order otherwise: asked about refunds, a
+    model told "orders.amount or refunds.amount" took the first and wrote orders.amount."""
     asked = words_of(question)
     return sorted(tables, key=lambda t: not (words_of(t.name) & asked)) if asked else tables
 
