@@ -254,7 +254,7 @@ def _sql(node: exp.Expression) -> str:
 
 
 def _listed(columns: list[tuple[str, str]]) -> str:
-    """'; d.year_reg is INTEGER, t.x is BIGINT', or nothing."""
+    """'; o.order_year is INTEGER, t.x is BIGINT', or nothing."""
     return "; " + ", ".join(f"{name} is {kind}" for name, kind in columns[:3]) if columns else ""
 
 

@@ -191,7 +191,7 @@ def _undefined_alias(alias: str, tree: exp.Expression, read: list[Table], schema
 
 def _held_by_read_tables(alias: str, tree: exp.Expression, read: list[Table], schema: Schema) -> list[str]:
     """For each column the query qualifies with `alias`, the read table that holds it, as the query
-    names that table ("sr.student_id"); empty unless every such column is found."""
+    names that table ("oi.order_id"); empty unless every such column is found."""
     names: dict[str, str] = {}
     for written, table in tables_by_alias(tree, schema).values():
         names.setdefault(table.name, written)
