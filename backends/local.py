@@ -185,11 +185,7 @@ class LocalBackend:
         """How many of the prompt's first tokens the model already holds from its last call: llama.cpp
         reads only the rest (the last token is always read again)."""
         held = self._llm.input_ids[: self._llm.n_tokens]
-        limit = min(len(held), len(prompt_ids) - 1)
-        kept = 0
-        while kept < limit and held[kept] == prompt_ids[kept]:
-            kept += 1
-        return kept
+        return min(self._llm.longest_token_prefix(held, prompt_ids), len(prompt_ids) - 1)
 
     def warm(self, messages: Sequence[Message], step: int = WARM_STEP_TOKENS) -> int:
         """Read `messages` now, with no reply, so that the next prompt that starts the same way (the

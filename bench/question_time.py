@@ -28,7 +28,9 @@ QUESTION = "What were total sales by month in 2023?"
 
 def read_ahead_s(started: float) -> float:
     """Seconds from `started` until the background reading of the schema has finished."""
-    while any(t.name == "floe-warm-prompt" for t in threading.enumerate()):
+    from sql_agent.generation.warming import THREAD_NAME
+
+    while any(t.name == THREAD_NAME for t in threading.enumerate()):
         time.sleep(0.1)
     return time.perf_counter() - started
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from backends import ChatParams, Message
 
+from .prompts import source_label
 from .types import Hit
 
 # One sentence: up to . ! or ? before a space, a blank line, or the end ("1.5 metres" stays whole).
@@ -61,13 +62,8 @@ def label_sentences(hits: list[Hit]) -> list[Sentence]:
 def extract_messages(question: str, hits: list[Hit], sentences: list[Sentence]) -> list[Message]:
     blocks = []
     for n, hit in enumerate(hits, start=1):
-        where = (
-            hit.file
-            + (f", page {hit.page}" if hit.page else "")
-            + (f", section '{hit.heading}'" if hit.heading else "")
-        )
         lines = [f"{s.label}: {' '.join(s.text(hit).split())}" for s in sentences if s.n == n]
-        blocks.append(f"[{n}] ({where})\n" + "\n".join(lines))
+        blocks.append(f"[{n}] ({source_label(hit)})\n" + "\n".join(lines))
     messages = [Message("system", EXTRACT_SYSTEM)]
     for asked, picked in EXAMPLES:
         messages += [Message("user", asked), Message("assistant", picked)]

@@ -61,13 +61,17 @@ CHAT_NO_SOURCES_PROMPT = (
 )
 
 
-def format_source(n: int, hit: Hit) -> str:
-    where = (
+def source_label(hit: Hit) -> str:
+    """Where a passage is from, as the model reads it: "handbook.md, page 3, section 'Leave'"."""
+    return (
         hit.file
         + (f", page {hit.page}" if hit.page else "")
         + (f", section '{hit.heading}'" if hit.heading else "")
     )
-    return f"[{n}] ({where})\n{hit.text}"
+
+
+def format_source(n: int, hit: Hit) -> str:
+    return f"[{n}] ({source_label(hit)})\n{hit.text}"
 
 
 def system_with_sources(hits: list[Hit]) -> str:

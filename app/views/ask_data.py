@@ -93,9 +93,11 @@ def value_index(key: str, fingerprint: str, _source) -> IndexBuilder:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def schema_read_ahead(key: str, fingerprint: str, model: str, _agent: SqlAgent) -> threading.Thread:
+def schema_read_ahead(
+    key: str, fingerprint: str, model: str, _source, _semantic, _reader
+) -> threading.Thread:
     """Once per source and model in this process: the model reads the schema while the page is read."""
-    return warm_in_background(_agent)
+    return warm_in_background(SqlAgent(_source, TextGenerator(_reader), _semantic))
 
 
 def show_schema(source, semantic, values: IndexBuilder) -> None:
@@ -231,12 +233,12 @@ if source:
     semantic = found.model
 # A saved analysis is shown from the store as it was: nothing here runs its queries again.
 generate = model_generator(on_queue=queue_place_reporter())
-values = value_index(source.key, source_fingerprint(source), source) if source else None
+fingerprint = source_fingerprint(source) if source else None
+values = value_index(source.key, fingerprint, source) if source else None
 # two sampled readings beside each new answer: do they agree (confident), or what else was meant
 agent = SqlAgent(source, generate, semantic, values=values.index, second_readings=2) if source else None
 if source and (reader := prompt_reader()):
-    reading_agent = SqlAgent(source, TextGenerator(reader), semantic)
-    schema_read_ahead(source.key, source_fingerprint(source), str(current_model()), reading_agent)
+    schema_read_ahead(source.key, fingerprint, str(current_model()), source, semantic, reader)
 if source:
     show_schema(source, semantic, values)
     semantic_panel(source, owner, found, generate.with_params(max_tokens=600), read_only)

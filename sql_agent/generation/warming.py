@@ -11,6 +11,7 @@ import threading
 from .agent import SqlAgent
 
 log = logging.getLogger(__name__)
+THREAD_NAME = "floe-warm-prompt"  # benchmarks wait for it by name
 
 
 def warm_in_background(agent: SqlAgent) -> threading.Thread:
@@ -24,6 +25,6 @@ def warm_in_background(agent: SqlAgent) -> threading.Thread:
         except Exception:
             log.warning("reading the schema ahead failed; the first question will read it", exc_info=True)
 
-    thread = threading.Thread(target=run, name="floe-warm-prompt", daemon=True)
+    thread = threading.Thread(target=run, name=THREAD_NAME, daemon=True)
     thread.start()
     return thread
