@@ -1,8 +1,10 @@
-"""`python -m backends list|chat`: see which backends work, and chat from a terminal."""
+"""`python -m backends list|chat|cpu-check`: see which backends work, chat from a terminal, and check
+that llama.cpp runs on this CPU."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
 from .errors import BackendError
@@ -85,5 +87,22 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--max-tokens", type=int, default=256)
     chat.add_argument("--temperature", type=float, default=0.7)
     chat.add_argument("--system")
+    sub.add_parser(
+        "cpu-check", help="run one prompt through llama.cpp in a child process; exit 1 if it fails"
+    )
     args = parser.parse_args(argv)
-    return _list(args) if args.command == "list" else _chat(args)
+    return {"list": _list, "chat": _chat, "cpu-check": _cpu_check}[args.command](args)
+
+
+def _cpu_check(args) -> int:
+    from .cpu_check import check, probe_model
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        print("llama-cpp-python is not installed: nothing to check.")
+        return 0
+    try:
+        ok, message = check(probe_model(load_settings().local))
+    except BackendError as err:
+        ok, message = False, err.user_message
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1

@@ -63,3 +63,17 @@ def test_chat_failure_exits_non_zero_with_a_readable_message_and_no_secret():
 def test_chat_with_an_unconfigured_backend_says_what_to_set():
     result = run_cli("chat", "--backend", "replicate", "hi")
     assert result.returncode != 0 and "not configured" in result.stderr
+
+
+def test_cpu_check_runs_a_prompt_through_llama_cpp_on_this_machine(tmp_path):
+    done = run_cli("cpu-check", env={"FLOE_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert "llama.cpp runs on this CPU" in done.stdout
+
+
+def test_a_crash_in_llama_cpp_is_reported_with_the_fix_and_leaves_the_caller_running(tmp_path):
+    from backends.cpu_check import check
+
+    crashing = "import os, signal, sys; os.kill(os.getpid(), signal.SIGSEGV)"
+    ok, message = check(tmp_path / "model.gguf", probe=crashing)
+    assert not ok and "crashed on this CPU (SIGSEGV)" in message and "scripts/install" in message
