@@ -34,6 +34,16 @@ RULES = {
     "... ungrounded, or a reading disagrees": ("repairs", "empty", "ungrounded", "any_disagree"),
     "... ungrounded, or no reading agrees": ("repairs", "empty", "ungrounded", "none_agree"),
     "repaired twice, empty, ungrounded or none agree": ("repairs2", "empty", "ungrounded", "none_agree"),
+    # details written since the alternatives record how many readings found them: a reading that
+    # failed to run says nothing about the answer; only one that ran and found other rows does
+    "... ungrounded, or a reading that ran disagrees": ("repairs", "empty", "ungrounded", "ran_disagree"),
+    "... or a reading that ran disagrees, or none ran": (
+        "repairs",
+        "empty",
+        "ungrounded",
+        "ran_disagree",
+        "none_ran",
+    ),
 }
 
 
@@ -62,6 +72,7 @@ def signals(records: list[dict], suite: str, eval_dir: Path) -> list[dict]:
             {
                 "agreeing": agreeing,
                 "sampled": sampled,
+                "disagreeing": sum(a["readings"] for a in r.get("alternatives", [])),
                 "right": r["correct_final"],
                 "ran": ran,
                 "repairs": len(r["attempts"]) - 1,
@@ -84,6 +95,8 @@ def unsure(s: dict, conditions) -> bool:
         "ungrounded": s["ungrounded"] > 0,
         "any_disagree": s["agreeing"] < s["sampled"],
         "none_agree": s["sampled"] > 0 and s["agreeing"] == 0,
+        "ran_disagree": s["disagreeing"] > 0,
+        "none_ran": s["sampled"] > 0 and s["agreeing"] + s["disagreeing"] == 0,
     }
     return any(checks[c] for c in conditions)
 

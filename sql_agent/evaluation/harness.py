@@ -259,6 +259,14 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
         "empty": bool(answer.ok and not answer.result.rows),
         "confidence": answer.confidence,
         "agreement": list(answer.agreement),
+        "alternatives": [
+            {
+                "readings": alt.readings,
+                "rows": len(alt.result.rows),
+                "right": any(results_match(g, alt.result.rows, o, t) for g, o, t in gold_results),
+            }
+            for alt in answer.alternatives
+        ],
         "alternatives_right": any(
             results_match(g, alt.result.rows, o, t) for alt in answer.alternatives for g, o, t in gold_results
         ),

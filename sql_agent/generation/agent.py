@@ -156,7 +156,7 @@ class SqlAgent:
         """Sample `second_readings` replies to the first prompt, run them, and count those that find
         the answer's rows; up to two that find other rows become alternatives. Returns model seconds."""
         own = result_key(answer.result)
-        spent, agreeing_, seen = 0.0, 0, {own}
+        spent, agreeing_, seen = 0.0, 0, {}
         for i in range(self.second_readings):
             t0 = time.perf_counter()
             reply = self.generate(first, **options, **SAMPLING, seed=100 + i)
@@ -168,8 +168,10 @@ class SqlAgent:
             key = result_key(trial.result)
             if key == own:
                 agreeing_ += 1
-            elif key not in seen and len(answer.alternatives) < 2:
-                seen.add(key)
+            elif key in seen:
+                answer.alternatives[seen[key]].readings += 1
+            elif len(answer.alternatives) < 2:
+                seen[key] = len(answer.alternatives)
                 sql = attempt.sql or ""
                 answer.alternatives.append(Alternative(sql, self._reading(sql), trial.result))
         answer.agreement = (agreeing_, self.second_readings)

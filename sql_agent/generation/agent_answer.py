@@ -28,6 +28,7 @@ class Alternative:
     sql: str
     reading: str
     result: QueryResult
+    readings: int = 1  # how many of the sampled readings found these rows
 
 
 @dataclass

@@ -54,3 +54,10 @@ def test_a_repaired_or_empty_answer_is_unsure_and_a_verified_one_confident():
         "the result is empty; a value it compares with is not in the data"
     )
     assert confidence(Signals(True, True, 0, True, 0))[0] == "confident"
+
+
+def test_readings_that_find_the_same_other_rows_are_counted_once_as_one_alternative(sample_source):
+    model = replies(SEGMENTS, CITIES, CITIES + " ORDER BY n")
+    answer = SqlAgent(sample_source, model, second_readings=2).ask("Customers per segment?")
+    [other] = answer.alternatives
+    assert other.readings == 2 and answer.agreement == (0, 2)
