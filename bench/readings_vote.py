@@ -4,12 +4,13 @@ accuracy of each way of letting the readings pick the answer shown, against the 
 
     python bench/readings_vote.py FIRST_HALF.json [SECOND_HALF.json ...]
 
-Ways (each on top of the one before):
-- greedy: the answer as the agent gives it today (the readings only mark it confident or unsure);
+Ways, each alone:
+- greedy: the answer as the agent gave it before (the readings only mark it confident or unsure);
 - majority: rows that more readings found than found the answer's rows replace them (with two
   readings: both found the same other rows, and neither found the answer's);
-- + rescue: when no query of the answer ran, the rows most readings found (the first on a tie);
-- + non-empty: an empty answer no reading agreed with gives way to the rows a reading found.
+- rescue: when no query of the answer ran, the rows most readings found (the first on a tie): what
+  the agent now does (SqlAgent._take_reading);
+- non-empty: an empty answer no reading agreed with gives way to the rows a reading found.
 Choose the way on a first half; judge it on the second.
 """
 
@@ -29,11 +30,11 @@ def chosen_right(record: dict, way: str) -> bool:
     agreeing = record.get("agreement", [0, 0])[0]
     ran = record["valid_final"]
     best = max(alternatives, key=lambda a: a["readings"])  # the first on a tie
-    if ran and best["readings"] > agreeing + 1:  # the answer counts as one reading of its own
+    if way == "majority" and ran and best["readings"] > agreeing + 1:  # the answer is one reading too
         return best["right"]
-    if way in ("+ rescue", "+ non-empty") and not ran:
+    if way == "rescue" and not ran:
         return best["right"]
-    if way == "+ non-empty" and ran and record.get("empty") and not agreeing:
+    if way == "non-empty" and ran and record.get("empty") and not agreeing:
         found = [a for a in alternatives if a["rows"]]
         if found:
             return max(found, key=lambda a: a["readings"])["right"]
@@ -48,7 +49,7 @@ def main() -> None:
         records = [r for r in json.loads(Path(path).read_text()) if "attempts" in r]
         print(f"{path} ({len(records)} items):")
         base = [chosen_right(r, "greedy") for r in records]
-        for way in ("greedy", "majority", "+ rescue", "+ non-empty"):
+        for way in ("greedy", "majority", "rescue", "non-empty"):
             right = [chosen_right(r, way) for r in records]
             up = sum(1 for a, b in zip(base, right, strict=True) if b and not a)
             down = sum(1 for a, b in zip(base, right, strict=True) if a and not b)

@@ -19,6 +19,7 @@ class Signals:
     empty: bool  # the result has no rows
     ungrounded: int  # text literals compared with a column that does not hold them
     agreement: tuple[int, int] = (0, 0)  # sampled readings that found the same rows, of those sampled
+    from_reading: bool = False  # the first reading's queries all failed; a sampled reading answered
 
 
 def confidence(s: Signals) -> tuple[str, str]:
@@ -27,6 +28,8 @@ def confidence(s: Signals) -> tuple[str, str]:
         return CONFIDENT, "a verified query answered it"
     if not s.ran:
         return UNSURE, "no query ran"
+    if s.from_reading:
+        return UNSURE, "no query of Floe's first reading ran, even repaired; this is another reading's answer"
     reasons = []
     if s.repairs:
         reasons.append(

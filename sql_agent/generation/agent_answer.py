@@ -49,6 +49,7 @@ class AgentAnswer:
     confidence_why: str = ""
     agreement: tuple[int, int] = (0, 0)  # sampled readings that found the same rows, of those sampled
     alternatives: list[Alternative] = field(default_factory=list)  # other readings' results, at most two
+    from_reading: bool = False  # no query of the first reading ran; the answer is a sampled reading's
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -61,3 +61,23 @@ def test_readings_that_find_the_same_other_rows_are_counted_once_as_one_alternat
     answer = SqlAgent(sample_source, model, second_readings=2).ask("Customers per segment?")
     [other] = answer.alternatives
     assert other.readings == 2 and answer.agreement == (0, 2)
+
+
+FAILING = ("SELECT nothing FROM nowhere", "SELECT nada FROM nowhere", "SELECT nichts FROM nowhere")
+
+
+def test_when_no_query_of_the_first_reading_runs_the_rows_most_readings_found_are_the_answer(
+    sample_source,
+):
+    model = replies(*FAILING, "SELECT segment FROM nowhere", CITIES)
+    answer = SqlAgent(sample_source, model, second_readings=2).ask("Customers per city?")
+    assert answer.ok and sorted(answer.result.rows) == sorted(sample_source.run(CITIES).rows)
+    assert answer.reading == "For each city: the number of rows (as n); from customers."
+    assert answer.confidence == "unsure" and "another reading" in answer.confidence_why
+    assert answer.alternatives == [] and [a.outcome for a in answer.attempts][-1] == "ok"
+
+
+def test_when_no_reading_runs_either_the_question_stays_unanswered_with_its_error(sample_source):
+    model = replies(*FAILING, "SELECT segment FROM nowhere", "SELECT city FROM nowhere")
+    answer = SqlAgent(sample_source, model, second_readings=2).ask("Customers per city?")
+    assert not answer.ok and "nowhere" in answer.error and answer.confidence == ""
