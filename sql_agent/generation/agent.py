@@ -185,7 +185,8 @@ class SqlAgent:
         on a tie) become the answer, marked as another reading (held-out defog half: 4 of 4 right)."""
         chosen = max(answer.alternatives, key=lambda a: a.readings)
         answer.alternatives.remove(chosen)
-        answer.attempts.append(Attempt(len(answer.attempts) + 1, "", chosen.sql, "ok", final_sql=chosen.sql))
+        why = "another reading of the question, sampled after the attempts above failed"
+        answer.attempts.append(Attempt(len(answer.attempts) + 1, "", chosen.sql, "ok", why, chosen.sql))
         answer.result = chosen.result
         answer.from_reading = True
 

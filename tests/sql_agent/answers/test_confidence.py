@@ -74,7 +74,8 @@ def test_when_no_query_of_the_first_reading_runs_the_rows_most_readings_found_ar
     assert answer.ok and sorted(answer.result.rows) == sorted(sample_source.run(CITIES).rows)
     assert answer.reading == "For each city: the number of rows (as n); from customers."
     assert answer.confidence == "unsure" and "another reading" in answer.confidence_why
-    assert answer.alternatives == [] and [a.outcome for a in answer.attempts][-1] == "ok"
+    assert answer.alternatives == [] and answer.attempts[-1].outcome == "ok"
+    assert answer.attempts[-1].message.startswith("another reading of the question")
 
 
 def test_when_no_reading_runs_either_the_question_stays_unanswered_with_its_error(sample_source):
