@@ -295,7 +295,9 @@ def test_the_embedded_model_reads_the_schema_while_the_page_is_read(sample_db_pa
             time.sleep(0.1)
         if after_the_page_opened:
             something_else()
-        at.chat_input[0].set_value("How many customers are there?").run()
+        # the tiny model's question fails: up to nine calls, then the two readings (35-40 s quiet, more
+        # under load); what is measured is how much was read before, not the time
+        at.chat_input[0].set_value("How many customers are there?").run(timeout=180)
         assert not at.exception, at.exception
         line = next(c.value for c in at.caption if " s in all; " in c.value)
         kept = re.search(r"reading [\d,]+ prompt tokens \(([\d,]+) read before\)", line)
