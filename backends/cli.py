@@ -4,7 +4,6 @@ that llama.cpp runs on this CPU."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 
 from .errors import BackendError
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 def _cpu_check(args) -> int:
     from .cpu_check import check, probe_model
 
-    if importlib.util.find_spec("llama_cpp") is None:
+    if not is_installed("local"):
         print("llama-cpp-python is not installed: nothing to check.")
         return 0
     try:

@@ -239,6 +239,14 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
     # valid = passed the checks and ran, the same test on the first try and after repair (a first
     # try that failed in the database used to count as valid, and repairs looked like losses)
     first_ok = bool(first and first.outcome == "ok")
+    alternatives = [
+        {
+            "readings": alt.readings,
+            "rows": len(alt.result.rows),
+            "right": any(results_match(g, alt.result.rows, o, t) for g, o, t in gold_results),
+        }
+        for alt in answer.alternatives
+    ]
     return {
         "key": item.key,
         "question": item.question,
@@ -259,17 +267,8 @@ def _record(item, answer, gold_results, fault, latency, schema) -> dict:
         "empty": bool(answer.ok and not answer.result.rows),
         "confidence": answer.confidence,
         "agreement": list(answer.agreement),
-        "alternatives": [
-            {
-                "readings": alt.readings,
-                "rows": len(alt.result.rows),
-                "right": any(results_match(g, alt.result.rows, o, t) for g, o, t in gold_results),
-            }
-            for alt in answer.alternatives
-        ],
-        "alternatives_right": any(
-            results_match(g, alt.result.rows, o, t) for alt in answer.alternatives for g, o, t in gold_results
-        ),
+        "alternatives": alternatives,
+        "alternatives_right": any(a["right"] for a in alternatives),
     }
 
 

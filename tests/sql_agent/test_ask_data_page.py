@@ -304,3 +304,21 @@ def test_the_embedded_model_reads_the_schema_while_the_page_is_read(sample_db_pa
         read_before.append(int(kept.group(1).replace(",", "")) if kept else 0)
     # the same calls both times (greedy); the read-ahead spared the first one the system prompt and schema
     assert read_before[0] - read_before[1] > 500, read_before
+
+
+def test_when_no_query_runs_the_page_shows_another_readings_answer_marked_unsure(
+    sample_db_path, data_dir, replicate_backend
+):
+    failing = ("SELECT a FROM nowhere", "SELECT b FROM nowhere", "SELECT c FROM nowhere", "SELECT d FROM x")
+    by_city = "SELECT city, count(*) AS customers FROM customers GROUP BY city"
+    replicate_backend.script(*(Reply(tokens=(sql,)) for sql in (*failing, by_city)))
+    at = open_page(sample_db_path, data_dir)
+    at.chat_input[0].set_value("How many customers live in each city?").run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    assert any("badge[" in m.value and "Unsure" in m.value for m in at.markdown)
+    assert any(
+        c.value == "No query of Floe's first reading ran, even repaired; this is another reading's answer."
+        for c in at.caption
+    )
+    assert any(m.value.startswith("**Attempt 4**: ok: another reading of the question") for m in at.markdown)
+    assert any("For each city: the number of rows (as customers)" in m.value for m in at.markdown)
